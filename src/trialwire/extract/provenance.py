@@ -1,0 +1,28 @@
+"""Provenance for a character span of a parsed Doc."""
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from spacy.tokens import Doc
+
+from .records import Provenance
+
+
+class SentenceIndex:
+    """Maps character offsets to sentence index and text in O(log n)."""
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+        self.starts = [s.start_char for s in self.sents]
+
+    def locate(self, start_char: int) -> tuple[int, str]:
+        i = max(0, bisect_right(self.starts, start_char) - 1)
+        return i, self.sents[i].text
+
+    def prov(self, doc_id: str, start: int | None, end: int | None, component: str,
+             confidence: float = 1.0, assertion: str | None = None) -> Provenance:
+        if start is None:
+            return Provenance(doc_id, None, None, None, None, component, confidence, assertion)
+        i, sent = self.locate(start)
+        return Provenance(doc_id, start, end, i, sent, component, confidence, assertion)

@@ -1,0 +1,93 @@
+"""The drug knowledge base (models/kb/drugs.jsonl, scispacy jsonl format) as fast name lookups.
+
+Names are matched by `name_key`: case, spaces, hyphens and dots removed, so "AMG 451", "AMG-451"
+and "amg451" are one key. A key shared by several concepts is ambiguous and resolves to none.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .paths import KB_DIR
+
+_DROP = re.compile(r"[\s\-\u2010-\u2015\u00ad_.]")
+# US biologic suffixes (lebrikizumab-lbkz): four lower-case letters after a hyphen
+US_SUFFIX = re.compile(r"^(?P<base>[a-z]+)-[a-z]{4}$")
+
+
+def name_key(name: str) -> str:
+    return _DROP.sub("", unicodedata.normalize("NFKC", name).lower())
+
+
+@dataclass(frozen=True)
+class KBEntry:
+    concept_id: str
+    canonical_name: str
+    aliases: tuple[str, ...]
+    alias_types: dict
+
+    def alias_type(self, name: str) -> str | None:
+        key = name_key(name)
+        if key == name_key(self.canonical_name):
+            return "official"
+        return next((t for a, t in self.alias_types.items() if name_key(a) == key), None)
+
+
+class DrugKB:
+    def __init__(self, entries: list[KBEntry], fingerprint: str):
+        self.entries = {e.concept_id: e for e in entries}
+        self.fingerprint = fingerprint
+        by_key: dict[str, set[str]] = {}
+        for e in entries:
+            for name in (e.canonical_name, *e.aliases):
+                key = name_key(name)
+                if len(key) >= 3:
+                    by_key.setdefault(key, set()).add(e.concept_id)
+        self._by_key = {k: next(iter(v)) for k, v in by_key.items() if len(v) == 1}
+        self._by_canonical = {e.canonical_name: e for e in entries}
+
+    @classmethod
+    def load(cls, folder: Path = KB_DIR) -> "DrugKB":
+        kb_path, types_path = folder / "drugs.jsonl", folder / "alias_types.jsonl"
+        types = {}
+        if types_path.exists():
+            for line in types_path.read_text(encoding="utf-8").splitlines():
+                rec = json.loads(line)
+                types[rec["concept_id"]] = rec["alias_types"]
+        raw = kb_path.read_bytes()
+        entries = []
+        for line in raw.decode("utf-8").splitlines():
+            rec = json.loads(line)
+            entries.append(KBEntry(rec["concept_id"], rec["canonical_name"], tuple(rec["aliases"]),
+                                   types.get(rec["concept_id"], {})))
+        return cls(entries, hashlib.sha256(raw).hexdigest()[:8])
+
+    def resolve(self, name: str) -> KBEntry | None:
+        key = name_key(name)
+        cid = self._by_key.get(key)
+        if cid is None:
+            m = US_SUFFIX.match(name.lower().strip())
+            if m:
+                cid = self._by_key.get(name_key(m.group("base")))
+        return self.entries[cid] if cid else None
+
+    def resolve_key(self, key: str) -> KBEntry | None:
+        cid = self._by_key.get(key)
+        return self.entries[cid] if cid else None
+
+    def by_canonical(self, canonical: str) -> KBEntry | None:
+        return self._by_canonical.get(canonical)
+
+    def known_names(self, canonical: str) -> list[str]:
+        e = self._by_canonical.get(canonical)
+        return [] if e is None else [e.canonical_name, *e.aliases]
+
+
+@lru_cache(maxsize=2)
+def load_kb(folder: Path = KB_DIR) -> DrugKB:
+    return DrugKB.load(folder)

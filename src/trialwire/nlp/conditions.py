@@ -1,0 +1,12 @@
+"""Rule component trialwire_conditions (first pass: to be filled in)."""
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+
+@Language.factory("trialwire_conditions")
+def make_conditions(nlp: Language, name: str):
+    def component(doc: Doc) -> Doc:
+        return doc
+    return component

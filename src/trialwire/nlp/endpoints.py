@@ -1,0 +1,12 @@
+"""Rule component trialwire_endpoints (first pass: to be filled in)."""
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+
+@Language.factory("trialwire_endpoints")
+def make_endpoints(nlp: Language, name: str):
+    def component(doc: Doc) -> Doc:
+        return doc
+    return component

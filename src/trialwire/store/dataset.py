@@ -1,0 +1,227 @@
+"""The output folder as a transactional Parquet store.
+
+Layout under OUT:
+  <table>/ingest_date=YYYY-MM-DD/part-<run_id>-<n>.parquet   per-document tables (hive partitions)
+  <table>.parquet                                             corpus tables, replaced whole
+  _manifest.json                                              the committed file list: the commit point
+  .lock                                                       one writer at a time
+
+A run stages its part files under hidden names (pyarrow and pandas skip names starting with '.'),
+writes the manifest with os.replace, then renames the staged files. Recovery at the next open
+finishes renames the manifest lists and deletes staged files it does not list, so a crash at any
+point leaves either the previous run's output or the new run's, never half of one.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .schemas import TABLES, TableSpec
+
+MANIFEST = "_manifest.json"
+
+
+class StoreLocked(RuntimeError):
+    """Another run holds the output folder."""
+
+
+class CorruptOutput(RuntimeError):
+    """A committed Parquet file cannot be read (truncated or damaged by an old crash)."""
+
+
+def fsync_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def conform(spec: TableSpec, rows: list[dict]) -> pa.Table:
+    """Rows (dicts) as a table of exactly the declared schema; unknown keys are an error."""
+    names = set(spec.schema.names)
+    for row in rows[:1]:
+        extra = set(row) - names
+        if extra:
+            raise ValueError(f"{spec.name}: columns not in the schema: {sorted(extra)}")
+    return pa.Table.from_pylist(rows, schema=spec.schema)
+
+
+@dataclass
+class Store:
+    root: Path
+    files: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+        self.files = self._load_manifest()
+
+    # ---- manifest -------------------------------------------------------------------------
+    def _load_manifest(self) -> dict[str, list[str]]:
+        path = self.root / MANIFEST
+        if not path.exists():
+            return {}
+        return json.loads(path.read_text())["files"]
+
+    def _publish(self, files: dict[str, list[str]]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        body = json.dumps({"format": 1, "files": files}, indent=1, sort_keys=True).encode()
+        fsync_write(self.root / MANIFEST, body)
+        self.files = files
+
+    def recover(self) -> list[str]:
+        """Finish or roll back what a crashed run left; returns what it did, for the log."""
+        actions = []
+        listed = {rel for rels in self.files.values() for rel in rels}
+        for table in TABLES:
+            tdir = self.root / table
+            if not tdir.is_dir():
+                continue
+            for staged in tdir.rglob(".part-*.parquet"):
+                final = staged.with_name(staged.name[1:])
+                rel = str(final.relative_to(self.root))
+                if rel in listed:
+                    os.replace(staged, final)
+                    actions.append(f"completed {rel}")
+                else:
+                    staged.unlink()
+                    actions.append(f"removed uncommitted {rel}")
+        for tmp in self.root.glob(".*.tmp"):
+            tmp.unlink()
+            actions.append(f"removed {tmp.name}")
+        return actions
+
+    # ---- locking --------------------------------------------------------------------------
+    @contextmanager
+    def locked(self, wait_s: float = 0.0) -> Iterator["Store"]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        fh = open(self.root / ".lock", "a+")
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    fh.close()
+                    raise StoreLocked(f"another trialwire run is writing to {self.root}")
+                time.sleep(0.2)
+        try:
+            self.files = self._load_manifest()
+            self.recover()
+            yield self
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
+
+    # ---- reading --------------------------------------------------------------------------
+    def paths(self, table: str) -> list[Path]:
+        spec = TABLES[table]
+        if not spec.per_document:
+            path = self.root / f"{table}.parquet"
+            return [path] if path.exists() else []
+        return [self.root / rel for rel in self.files.get(table, [])]
+
+    def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
+        """The committed rows of a table, in its declared schema; a damaged file raises."""
+        spec = TABLES[table]
+        schema = spec.schema if columns is None else pa.schema([spec.schema.field(c) for c in columns])
+        parts = []
+        for path in self.paths(table):
+            try:
+                parts.append(pq.read_table(path, columns=columns, schema=schema))
+            except (OSError, pa.ArrowInvalid) as exc:
+                raise CorruptOutput(f"{path}: {exc}") from exc
+        return pa.concat_tables(parts) if parts else schema.empty_table()
+
+    def verify(self) -> list[str]:
+        """Problems with committed files (missing, truncated, wrong schema); empty when healthy."""
+        problems = []
+        for table in TABLES:
+            for path in self.paths(table):
+                try:
+                    meta = pq.read_metadata(path)
+                    got = pq.read_schema(path)
+                    if not got.remove_metadata().equals(TABLES[table].schema.remove_metadata()):
+                        problems.append(f"{path}: schema differs from the declared one")
+                    elif meta.num_rows < 0:
+                        problems.append(f"{path}: bad row count")
+                except FileNotFoundError:
+                    problems.append(f"{path}: listed in the manifest but missing")
+                except (OSError, pa.ArrowInvalid) as exc:
+                    problems.append(f"{path}: unreadable ({exc})")
+        return problems
+
+    # ---- writing --------------------------------------------------------------------------
+    def begin(self, run_id: str, ingest_date: date) -> "RunWriter":
+        return RunWriter(self, run_id, ingest_date)
+
+    def write_corpus_table(self, table: str, rows: list[dict] | pa.Table) -> Path:
+        spec = TABLES[table]
+        assert not spec.per_document, f"{table} is a per-document table"
+        data = rows if isinstance(rows, pa.Table) else conform(spec, rows)
+        data = data.cast(spec.schema) if not data.schema.equals(spec.schema) else data
+        self.root.mkdir(parents=True, exist_ok=True)
+        final = self.root / f"{table}.parquet"
+        tmp = self.root / f".{table}.parquet.tmp"
+        pq.write_table(data, tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+        return final
+
+
+class RunWriter:
+    """Buffers one run's rows per table and stages bounded part files; `commit` publishes them."""
+
+    def __init__(self, store: Store, run_id: str, ingest_date: date, rows_per_file: int = 50_000):
+        self.store, self.run_id, self.rows_per_file = store, run_id, rows_per_file
+        self.partition = f"ingest_date={ingest_date.isoformat()}"
+        self.buffers: dict[str, list[dict]] = {}
+        self.staged: dict[str, list[Path]] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, table: str, rows: list[dict]) -> None:
+        if not rows:
+            return
+        self.buffers.setdefault(table, []).extend(rows)
+        self.counts[table] = self.counts.get(table, 0) + len(rows)
+        if len(self.buffers[table]) >= self.rows_per_file:
+            self.flush(table)
+
+    def flush(self, table: str | None = None) -> None:
+        for name in [table] if table else list(self.buffers):
+            rows = self.buffers.pop(name, [])
+            if not rows:
+                continue
+            spec = TABLES[name]
+            n = len(self.staged.get(name, []))
+            folder = self.store.root / name / self.partition
+            folder.mkdir(parents=True, exist_ok=True)
+            staged = folder / f".part-{self.run_id}-{n:04d}.parquet"
+            pq.write_table(conform(spec, rows), staged)
+            with open(staged, "rb") as fh:
+                os.fsync(fh.fileno())
+            self.staged.setdefault(name, []).append(staged)
+
+    def commit(self) -> None:
+        self.flush()
+        files = {k: list(v) for k, v in self.store.files.items()}
+        for table, staged in self.staged.items():
+            files.setdefault(table, []).extend(
+                str(p.with_name(p.name[1:]).relative_to(self.store.root)) for p in staged)
+        self.store._publish(files)  # the commit point
+        for staged in (p for ps in self.staged.values() for p in ps):
+            os.replace(staged, staged.with_name(staged.name[1:]))
+        self.staged = {}
