@@ -1,29 +1,65 @@
-"""Builds the spaCy pipeline."""
+"""Builds the spaCy pipeline from one config file, `models/pipeline/config.cfg`.
+
+The config is a regular spaCy config: `[nlp]` names the registered scispacy tokenizer
+(`trialwire.scispacy_tokenizer.v1`) and the component order, `[components.*]` give each
+component's settings (rule files under models/, the NER model path or package name). Relative
+paths in component settings are resolved against the models folder by the components.
+"""
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import spacy
 from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  registers the factory
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 from spacy.language import Language
+from spacy.util import load_config, load_model_from_config, registry
 
 from .. import __version__
 from ..kb import load_kb
-from . import conditions, doses, drugs, endpoints, trial_ids, trials  # noqa: F401  register factories
+from ..paths import PIPELINE_CONFIG, RULES_DIR
+from . import conditions, doses, drugs, endpoints, ner, sentences, trial_ids, trials  # noqa: F401  factories
 
 
-def build_pipeline() -> Language:
-    nlp = spacy.blank("en")
-    nlp.tokenizer = combined_rule_tokenizer(nlp)
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("abbreviation_detector")
-    for name in ["trialwire_trial_ids", "trialwire_drugs", "trialwire_conditions",
-                 "trialwire_trials", "trialwire_doses", "trialwire_endpoints"]:
-        nlp.add_pipe(name)
-    return nlp
+@registry.tokenizers("trialwire.scispacy_tokenizer.v1")
+def scispacy_tokenizer():
+    """scispacy's combined rule tokenizer (keeps "AMG-451", "mg/kg", "IL-13" whole)."""
+    def create(nlp: Language):
+        return combined_rule_tokenizer(nlp)
+    return create
 
 
-@lru_cache(maxsize=1)
-def pipeline_version() -> str:
-    return f"{__version__}+kb.{load_kb().fingerprint}"
+def load_pipeline_config(path: Path | str | None = None, overrides: dict[str, Any] | None = None):
+    """The pipeline config with dotted-key overrides, e.g. {"components.trialwire_ner.model": None}."""
+    return load_config(Path(path or PIPELINE_CONFIG), overrides=overrides or {}, interpolate=True)
+
+
+def build_pipeline(config_path: Path | str | None = None, overrides: dict[str, Any] | None = None) -> Language:
+    config = load_pipeline_config(config_path, overrides)
+    return load_model_from_config(config, auto_fill=True, validate=True)
+
+
+def _rules_fingerprint(config_path: Path) -> str:
+    h = hashlib.sha256(config_path.read_bytes() if config_path.exists() else b"")
+    if RULES_DIR.exists():
+        for p in sorted(RULES_DIR.rglob("*")):
+            if p.is_file() and p.suffix in {".txt", ".tsv", ".jsonl", ".json", ".yaml", ".yml"}:
+                h.update(p.name.encode())
+                h.update(p.read_bytes())
+    return h.hexdigest()[:8]
+
+
+@lru_cache(maxsize=4)
+def pipeline_version(config_path: Path | str | None = None) -> str:
+    """Package version + KB, rules/config fingerprints + NER model name-version when present."""
+    path = Path(config_path or PIPELINE_CONFIG)
+    version = f"{__version__}+kb.{load_kb().fingerprint}+rules.{_rules_fingerprint(path)}"
+    try:
+        ner_spec = load_pipeline_config(path)["components"].get("trialwire_ner", {}).get("model")
+    except Exception:  # noqa: BLE001  a broken config fails in build_pipeline, not here
+        ner_spec = None
+    ner_version = ner.model_version(ner_spec)
+    return version + (f"+ner.{ner_version}" if ner_version else "")

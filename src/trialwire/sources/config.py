@@ -66,7 +66,9 @@ def load_sources(config_path: Path | str) -> list[Source]:
     settings = http_settings(config.get("http") or {}, hosts, f"{config_path}: http")
     fetcher = HttpFetcher(settings)
     builders: dict[str, Callable[[dict[str, Any]], Source]] = {
-        "folder": lambda e: _folder_source(_resolve(e["path"], base_dir), e.get("max_bytes", settings.max_bytes)),
+        "folder": lambda e: _folder_source(
+            _resolve(e["path"], base_dir), int(e.get("max_bytes", settings.max_bytes))
+        ),
         "urls": lambda e: UrlListSource(url_lists[id(e)], fetcher),
         "feed": lambda e: FeedSource(e["url"], fetcher, int(e.get("max_items", 500))),
         "jsonl": lambda e: JsonLinesSource(_resolve(e["path"], base_dir)),
@@ -93,11 +95,11 @@ def _check_entry(entry: dict[str, Any], where: str) -> None:
         raise ValueError(f"{where}: unknown kind {kind!r}; expected one of {sorted(KIND_KEYS)}")
     _reject_unknown(set(entry) - {"kind"}, KIND_KEYS[kind], f"{where} ({kind})")
     required = {"folder": ["path"], "feed": ["url"], "jsonl": ["path"]}.get(kind, [])
-    missing = [key for key in required if not entry.get(key)]
+    missing = [key for key in required if not isinstance(entry.get(key), str) or not entry[key]]
     if kind == "urls" and ("urls" in entry) == ("file" in entry):
         raise ValueError(f"{where} (urls): give exactly one of 'urls' or 'file'")
     if missing:
-        raise ValueError(f"{where} ({kind}): missing {', '.join(missing)}")
+        raise ValueError(f"{where} ({kind}): missing {', '.join(missing)} (a non-empty string)")
 
 
 def _entry_urls(entry: dict[str, Any], base_dir: Path) -> list[str]:
@@ -113,7 +115,8 @@ def _entry_urls(entry: dict[str, Any], base_dir: Path) -> list[str]:
 def _folder_source(path: Path, max_bytes: int) -> Source:
     from trialwire.sources.folder import FolderSource  # written separately; imported only when used
 
-    return FolderSource(path, max_bytes=max_bytes)
+    source: Source = FolderSource(path, max_bytes=max_bytes)
+    return source
 
 
 def _resolve(path: str, base_dir: Path) -> Path:

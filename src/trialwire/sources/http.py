@@ -12,7 +12,7 @@ import ssl
 import time
 from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import trafilatura
 
@@ -36,6 +36,7 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
 _READ_CHUNK = 16_384
+_URL_SAFE = "/?&=%:@!$'()*+,;~-._"
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,9 @@ class HttpFetcher:
         """GET `url`, following at most MAX_REDIRECTS redirects that stay on allowed hosts."""
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
-            if urlsplit(current).scheme not in ("http", "https"):
-                return SourceFailure(url, "bad_url", f"not an http(s) URL: {current}")
+            problem = url_problem(current)
+            if problem:
+                return SourceFailure(url, "bad_url", f"{problem}: {current}")
             if not self.host_allowed(current):
                 reason = "host_not_allowed" if current == url else "redirect_off_host"
                 return SourceFailure(url, reason, f"host not in allowed_hosts: {current}")
@@ -133,10 +135,10 @@ class HttpFetcher:
         parts = urlsplit(url)
         conn_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         conn = conn_type(parts.hostname or "", parts.port, timeout=self.settings.timeout_s)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        target = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_URL_SAFE)
         headers = {
             "User-Agent": self.settings.user_agent,
-            "Accept": ", ".join(sorted(self.settings.allowed_content_types)) + ";q=0.9, */*;q=0.1",
+            "Accept": ", ".join(sorted(self.settings.allowed_content_types)),
             "Accept-Encoding": "identity",
         }
         deadline = time.monotonic() + self.settings.total_timeout_s
@@ -148,13 +150,15 @@ class HttpFetcher:
                 return response
             if resp.status == 429 or resp.status >= 500:
                 raise _Transient("http_error", f"HTTP {resp.status}")
-            if resp.status >= 400 or resp.status < 200:
+            if not 200 <= resp.status < 300:
                 raise _Final(SourceFailure(url, "http_error", f"HTTP {resp.status}"))
             self._check_headers(url, response.headers)
             response.body = self._read_capped(url, resp, deadline)
             return response
         except (TimeoutError, socket.timeout) as exc:
             raise _Transient("timeout", f"timed out after {self.settings.timeout_s}s: {exc}") from exc
+        except (ValueError, http.client.InvalidURL) as exc:  # a URL http.client cannot send
+            raise _Final(SourceFailure(url, "bad_url", f"{type(exc).__name__}: {exc}")) from exc
         except ssl.SSLError as exc:
             raise _Final(SourceFailure(url, "tls_error", str(exc))) from exc
         except (OSError, http.client.HTTPException) as exc:
@@ -191,6 +195,18 @@ class HttpFetcher:
         if media_type_of(content_type) in HTML_TYPES:
             meta.update(html_metadata(response.body, content_type, final))
         return RawDocument(requested, response.body, content_type=content_type, meta=meta)
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be fetched, or None."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises on a non-numeric or out-of-range port
+    except ValueError as exc:
+        return str(exc)
+    if parts.scheme not in ("http", "https"):
+        return "not an http(s) URL"
+    return None if parts.hostname else "no host"
 
 
 def media_type_of(content_type: str | None) -> str:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
+import signal
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +31,12 @@ import pyarrow.parquet as pq
 from .schemas import TABLES, TableSpec
 
 MANIFEST = "_manifest.json"
+
+
+def fault_point(name: str) -> None:
+    """Crash-test hook: TRIALWIRE_FAULT=<name> kills the process here, as a power cut would."""
+    if os.environ.get("TRIALWIRE_FAULT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class StoreLocked(RuntimeError):
@@ -97,6 +105,11 @@ class Store:
                 else:
                     staged.unlink()
                     actions.append(f"removed uncommitted {rel}")
+        staging = self.root / ".staging"
+        if staging.is_dir():
+            for spool in staging.iterdir():
+                shutil.rmtree(spool, ignore_errors=True)
+                actions.append(f"removed spool {spool.name}")
         for tmp in self.root.glob(".*.tmp"):
             tmp.unlink()
             actions.append(f"removed {tmp.name}")
@@ -167,6 +180,31 @@ class Store:
     def begin(self, run_id: str, ingest_date: date) -> "RunWriter":
         return RunWriter(self, run_id, ingest_date)
 
+    def stage(self, table: str, rows: list[dict], tag: str, ingest_date: date) -> str:
+        """Write rows as a hidden part file; returns the path (relative to root) it will have once committed."""
+        spec = TABLES[table]
+        assert spec.per_document, f"{table} is a corpus table"
+        folder = self.root / table / f"ingest_date={ingest_date.isoformat()}"
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = folder / f".part-{tag}.parquet"
+        pq.write_table(conform(spec, rows), staged)
+        with open(staged, "rb") as fh:
+            os.fsync(fh.fileno())
+        return str(staged.with_name(staged.name[1:]).relative_to(self.root))
+
+    def commit(self, staged: dict[str, list[str]]) -> None:
+        """Publish staged files: the manifest swap is the commit point, the renames follow."""
+        files = {k: list(v) for k, v in self.files.items()}
+        for table, rels in staged.items():
+            files.setdefault(table, []).extend(rels)
+        fault_point("before_manifest")
+        self._publish(files)
+        for i, rel in enumerate(r for rels in staged.values() for r in rels):
+            if i == 1:
+                fault_point("during_renames")
+            final = self.root / rel
+            os.replace(final.with_name("." + final.name), final)
+
     def write_corpus_table(self, table: str, rows: list[dict] | pa.Table) -> Path:
         spec = TABLES[table]
         assert not spec.per_document, f"{table} is a per-document table"
@@ -186,11 +224,11 @@ class RunWriter:
     """Buffers one run's rows per table and stages bounded part files; `commit` publishes them."""
 
     def __init__(self, store: Store, run_id: str, ingest_date: date, rows_per_file: int = 50_000):
-        self.store, self.run_id, self.rows_per_file = store, run_id, rows_per_file
-        self.partition = f"ingest_date={ingest_date.isoformat()}"
+        self.store, self.run_id, self.ingest_date, self.rows_per_file = store, run_id, ingest_date, rows_per_file
         self.buffers: dict[str, list[dict]] = {}
-        self.staged: dict[str, list[Path]] = {}
+        self.staged: dict[str, list[str]] = {}
         self.counts: dict[str, int] = {}
+        self.parts = 0
 
     def add(self, table: str, rows: list[dict]) -> None:
         if not rows:
@@ -203,25 +241,12 @@ class RunWriter:
     def flush(self, table: str | None = None) -> None:
         for name in [table] if table else list(self.buffers):
             rows = self.buffers.pop(name, [])
-            if not rows:
-                continue
-            spec = TABLES[name]
-            n = len(self.staged.get(name, []))
-            folder = self.store.root / name / self.partition
-            folder.mkdir(parents=True, exist_ok=True)
-            staged = folder / f".part-{self.run_id}-{n:04d}.parquet"
-            pq.write_table(conform(spec, rows), staged)
-            with open(staged, "rb") as fh:
-                os.fsync(fh.fileno())
-            self.staged.setdefault(name, []).append(staged)
+            if rows:
+                self.parts += 1
+                rel = self.store.stage(name, rows, f"{self.run_id}-{self.parts:05d}", self.ingest_date)
+                self.staged.setdefault(name, []).append(rel)
 
     def commit(self) -> None:
         self.flush()
-        files = {k: list(v) for k, v in self.store.files.items()}
-        for table, staged in self.staged.items():
-            files.setdefault(table, []).extend(
-                str(p.with_name(p.name[1:]).relative_to(self.store.root)) for p in staged)
-        self.store._publish(files)  # the commit point
-        for staged in (p for ps in self.staged.values() for p in ps):
-            os.replace(staged, staged.with_name(staged.name[1:]))
+        self.store.commit(self.staged)
         self.staged = {}

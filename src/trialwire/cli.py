@@ -1,0 +1,126 @@
+"""`trialwire` command line: ingest, reconcile, report, datadict, verify."""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+
+from .paths import PROJ_ROOT
+
+
+def load_flow_module():
+    """flows/ingest.py holds the Prefect flow; src/ stays free of Prefect."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    spec = importlib.util.spec_from_file_location("trialwire_flows_ingest", PROJ_ROOT / "flows" / "ingest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def print_summary(summary: dict) -> None:
+    rec = summary.get("reconcile") or {}
+    lines = [
+        f"trialwire run {summary['run_id']}: {summary['status']} in {summary['seconds']:.1f} s",
+        f"  documents seen          {summary['documents_seen']:>7}",
+        f"  read and parsed         {summary['documents_read']:>7}  ({summary['words']:,} words)",
+        f"  skipped as unchanged    {summary['skipped_unchanged']:>7}",
+        f"  quarantined             {summary['quarantined']:>7}  {summary['quarantine_reasons'] or ''}",
+        f"  facts written           {summary['facts']:>7}",
+    ]
+    if rec:
+        lines.append(f"  reconciliation          {json.dumps(rec, default=str)[:200]}")
+    print("\n".join(lines))
+
+
+def cmd_ingest(a: argparse.Namespace) -> int:
+    from .store import StoreLocked
+    flows = load_flow_module()
+    sources = a.sources or ([] if a.config else ["data/raw"])
+    try:
+        kwargs = dict(source=sources, out=str(a.out), config=a.config, progress=sys.stderr.isatty() and not a.quiet,
+                      run_reconcile=not a.no_reconcile, lock_wait_s=a.wait)
+        flow = flows.ingest
+        if a.runner == "dask":
+            from prefect_dask import DaskTaskRunner
+            flow = flow.with_options(task_runner=DaskTaskRunner(address=a.dask_address) if a.dask_address
+                                     else DaskTaskRunner(cluster_kwargs={"n_workers": a.workers, "threads_per_worker": 1}))
+            kwargs["concurrent"] = True
+        summary = flow(**kwargs)
+    except StoreLocked as exc:
+        print(f"trialwire: {exc}; not started", file=sys.stderr)
+        return 3
+    print_summary(summary)
+    return 0
+
+
+def cmd_reconcile(a: argparse.Namespace) -> int:
+    from .reconcile import reconcile
+    print(reconcile(a.out, a.decisions))
+    return 0
+
+
+def cmd_report(a: argparse.Namespace) -> int:
+    from .report import write_report
+    for path in write_report(a.out):
+        print(path)
+    return 0
+
+
+def cmd_datadict(a: argparse.Namespace) -> int:
+    from .store.datadict import render_data_dictionary
+    a.path.parent.mkdir(parents=True, exist_ok=True)
+    a.path.write_text(render_data_dictionary())
+    print(a.path)
+    return 0
+
+
+def cmd_verify(a: argparse.Namespace) -> int:
+    from .store import Store
+    problems = Store(a.out).verify()
+    for p in problems:
+        print(p)
+    print("ok" if not problems else f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="trialwire", description=__doc__)
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="read sources, extract facts, write Parquet, reconcile")
+    p.add_argument("sources", nargs="*", help="folders, files or URLs (default data/raw)")
+    p.add_argument("--out", type=Path, default=Path("data/processed"))
+    p.add_argument("--config", help="sources YAML (config/sources.example.yaml)")
+    p.add_argument("--no-reconcile", action="store_true")
+    p.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another run's lock")
+    p.add_argument("--runner", choices=["local", "dask"], default="local")
+    p.add_argument("--dask-address", help="scheduler address of a running distributed cluster")
+    p.add_argument("--workers", type=int, default=2, help="LocalCluster workers when no address is given")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_ingest)
+    p = sub.add_parser("reconcile", help="re-run reconciliation over everything ingested")
+    p.add_argument("--out", type=Path, default=Path("data/processed"))
+    p.add_argument("--decisions", type=Path, default=None)
+    p.set_defaults(func=cmd_reconcile)
+    p = sub.add_parser("report", help="write the analyst report (HTML and Markdown)")
+    p.add_argument("--out", type=Path, default=Path("data/processed"))
+    p.set_defaults(func=cmd_report)
+    p = sub.add_parser("datadict", help="regenerate docs/DATA.md from the declared schemas")
+    p.add_argument("--path", type=Path, default=PROJ_ROOT / "docs" / "DATA.md")
+    p.set_defaults(func=cmd_datadict)
+    p = sub.add_parser("verify", help="check every committed Parquet file")
+    p.add_argument("--out", type=Path, default=Path("data/processed"))
+    p.set_defaults(func=cmd_verify)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = build_parser().parse_args(argv)
+    return a.func(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

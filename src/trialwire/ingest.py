@@ -1,0 +1,235 @@
+"""Ingest as plain functions: discover -> process batches -> commit. flows/ingest.py wraps each
+step in a Prefect task; nothing here imports Prefect.
+
+A run holds the output lock from discovery to commit. Discovery reads sources lazily, skips
+unchanged input by raw hash (a set lookup), prepares text and spools bounded batches of Documents
+to OUT/.staging/<run_id>/; each batch task parses its spool and stages part files; the commit
+publishes them all at once with the run's row.
+"""
+from __future__ import annotations
+
+import pickle
+import secrets
+import shutil
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .extract import doc_to_records
+from .sources.base import RawDocument, SourceFailure, SourceItem
+from .store import FACT_TABLES, TABLES, Store
+from .text import Document, Unreadable, prepare, sha256
+
+BATCH_DOCS = 64
+
+
+def new_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+
+
+@lru_cache(maxsize=1)
+def get_pipeline():
+    """One spaCy pipeline per process (a Dask worker loads it once)."""
+    from .nlp import build_pipeline
+    return build_pipeline()
+
+
+def current_version() -> str:
+    from .nlp import pipeline_version
+    return pipeline_version()
+
+
+def open_sources(specs: Iterable[str], config: str | None = None) -> Iterator[SourceItem]:
+    """Folder or file paths, http(s) URLs, and/or a sources YAML, as one lazy stream."""
+    from .sources.folder import FolderSource
+    for spec in specs:
+        if spec.startswith(("http://", "https://")):
+            from .sources.http import HttpFetcher, UrlListSource
+            yield from UrlListSource([spec], HttpFetcher()).items()
+        else:
+            if not Path(spec).exists():
+                yield SourceFailure(spec, "not_found", "no such file or folder")
+                continue
+            yield from FolderSource(spec).items()
+    if config:
+        from .sources.config import load_sources
+        for source in load_sources(Path(config)):
+            yield from source.items()
+
+
+@dataclass
+class Discovery:
+    run_id: str
+    ingest_date: date
+    spools: list[str] = field(default_factory=list)
+    staged: dict[str, list[str]] = field(default_factory=dict)
+    seen: int = 0
+    new: int = 0
+    skipped: int = 0
+    quarantined: int = 0
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BatchResult:
+    staged: dict[str, list[str]]
+    docs: int
+    facts: int
+    words: int
+
+
+class KnownDocuments:
+    """What the store already holds, for O(1) skip and version checks."""
+
+    def __init__(self, store: Store):
+        docs = store.read("documents", ["doc_id", "source", "raw_sha256", "version"]).to_pylist()
+        quarantined = store.read("quarantine", ["raw_sha256", "source"]).to_pylist()
+        self.raw = {d["raw_sha256"] for d in docs} | {(q["raw_sha256"], q["source"]) for q in quarantined}
+        self.doc_ids = {d["doc_id"] for d in docs}
+        self.latest: dict[str, tuple[str, int]] = {}
+        for d in docs:
+            if d["version"] and d["version"] >= self.latest.get(d["source"], ("", 0))[1]:
+                self.latest[d["source"]] = (d["doc_id"], d["version"])
+
+
+def quarantine_row(item: SourceFailure | RawDocument, reason: str, detail: str, run_id: str, version: str) -> dict:
+    data = item.data
+    return {"source": item.source, "raw_sha256": sha256(data), "reason": reason, "detail": detail[:500],
+            "size_bytes": len(data), "quarantined_at": datetime.now(timezone.utc),
+            "run_id": run_id, "pipeline_version": version}
+
+
+def discover(store: Store, specs: list[str], config: str | None, run_id: str,
+             batch_docs: int = BATCH_DOCS, progress: Callable[[int], None] | None = None) -> Discovery:
+    version = current_version()
+    found = Discovery(run_id, datetime.now(timezone.utc).date(), sources=list(specs) + ([config] if config else []))
+    known = KnownDocuments(store)
+    spool_dir = store.root / ".staging" / run_id
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    batch: list[tuple[Document, int, str | None]] = []
+    quarantine: list[dict] = []
+
+    def flush() -> None:
+        if batch:
+            path = spool_dir / f"batch-{len(found.spools):05d}.pkl"
+            path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+            found.spools.append(str(path))
+            batch.clear()
+
+    for item in open_sources(specs, config):
+        found.seen += 1
+        if progress:
+            progress(1)
+        if isinstance(item, SourceFailure):
+            key = (sha256(item.data), item.source)
+            if key not in known.raw:
+                known.raw.add(key)
+                quarantine.append(quarantine_row(item, item.reason, item.detail, run_id, version))
+            else:
+                found.skipped += 1
+            continue
+        raw_hash = sha256(item.data)
+        if raw_hash in known.raw or (raw_hash, item.source) in known.raw:
+            found.skipped += 1
+            continue
+        try:
+            doc = prepare(item)
+        except Unreadable as exc:
+            known.raw.add((raw_hash, item.source))
+            quarantine.append(quarantine_row(item, exc.reason, exc.detail, run_id, version))
+            continue
+        known.raw.add(raw_hash)
+        if doc.doc_id in known.doc_ids:  # same text, other bytes (re-encoded, re-fetched)
+            found.skipped += 1
+            continue
+        known.doc_ids.add(doc.doc_id)
+        prev_id, prev_version = known.latest.get(doc.source, (None, 0))
+        known.latest[doc.source] = (doc.doc_id, prev_version + 1)
+        batch.append((doc, prev_version + 1, prev_id))
+        found.new += 1
+        if len(batch) >= batch_docs:
+            flush()
+    flush()
+    found.quarantined = len(quarantine)
+    for q in quarantine:
+        found.quarantine_reasons[q["reason"]] = found.quarantine_reasons.get(q["reason"], 0) + 1
+    if quarantine:
+        found.staged["quarantine"] = [store.stage("quarantine", quarantine, f"{run_id}-q", found.ingest_date)]
+    return found
+
+
+def document_row(doc: Document, version: int, previous: str | None, run_id: str, pipeline_version: str) -> dict:
+    row = {k: v for k, v in asdict(doc).items() if k != "fetched_at"}
+    row.update(signals=list(doc.signals), n_chars=len(doc.text), n_words=doc.n_words, version=version,
+               previous_doc_id=previous, ingested_at=doc.fetched_at or datetime.now(timezone.utc),
+               run_id=run_id, pipeline_version=pipeline_version)
+    return row
+
+
+def process_batch(out: str, spool: str, run_id: str, ingest_date: date, tag: str) -> BatchResult:
+    """Parse one spooled batch and stage its rows; safe to retry (same tag overwrites the same files)."""
+    store = Store(Path(out))
+    batch: list[tuple[Document, int, str | None]] = pickle.loads(Path(spool).read_bytes())
+    nlp, version = get_pipeline(), current_version()
+    rows: dict[str, list[dict]] = {"documents": []}
+    words = 0
+    for (doc, ver, prev), parsed in zip(batch, nlp.pipe(d.text for d, _, _ in batch)):
+        words += doc.n_words
+        rows["documents"].append(document_row(doc, ver, prev, run_id, version))
+        for record in doc_to_records(parsed, doc.doc_id):
+            row = record.to_row()
+            row.update(run_id=run_id, pipeline_version=version)
+            rows.setdefault(record.table, []).append(row)
+    staged = {table: [store.stage(table, table_rows, f"{run_id}-{tag}", ingest_date)]
+              for table, table_rows in rows.items() if table_rows}
+    facts = sum(len(v) for k, v in rows.items() if k in FACT_TABLES and k != "mentions")
+    return BatchResult(staged, len(batch), facts, words)
+
+
+def commit_run(store: Store, found: Discovery, results: list[BatchResult], started: datetime,
+               status: str = "completed") -> dict:
+    staged = {k: list(v) for k, v in found.staged.items()}
+    for result in results:
+        for table, rels in result.staged.items():
+            staged.setdefault(table, []).extend(rels)
+    run = {"run_id": found.run_id, "started_at": started, "finished_at": datetime.now(timezone.utc),
+           "status": status, "sources": found.sources, "docs_read": sum(r.docs for r in results),
+           "docs_skipped": found.skipped, "docs_quarantined": found.quarantined,
+           "facts": sum(r.facts for r in results), "pipeline_version": current_version()}
+    staged["runs"] = [store.stage("runs", [run], found.run_id, found.ingest_date)]
+    for table in TABLES.values():  # every table exists from the first run on, empty or not
+        if table.per_document and not store.files.get(table.name) and not staged.get(table.name):
+            staged[table.name] = [store.stage(table.name, [], found.run_id, found.ingest_date)]
+    store.commit(staged)
+    shutil.rmtree(store.root / ".staging" / found.run_id, ignore_errors=True)
+    return run
+
+
+def progress_bar(desc: str, enabled: bool, total: int | None = None, unit: str = "doc"):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+    return tqdm(desc=desc, total=total, unit=unit, leave=False)
+
+
+def run_summary(run: dict, found: Discovery, results: list[BatchResult]) -> dict:
+    return {"run_id": run["run_id"], "status": run["status"], "documents_seen": found.seen,
+            "documents_read": run["docs_read"], "skipped_unchanged": run["docs_skipped"],
+            "quarantined": run["docs_quarantined"], "quarantine_reasons": found.quarantine_reasons,
+            "facts": run["facts"], "words": sum(r.words for r in results),
+            "seconds": (run["finished_at"] - run["started_at"]).total_seconds()}
+
+
+def run_ingest(out: Path, sources: list[str], config: str | None = None, lock_wait_s: float = 0.0) -> dict:
+    """The flow's steps without an orchestrator: for crash tests, benchmarks and embedding."""
+    started, run_id = datetime.now(timezone.utc), new_run_id()
+    store = Store(Path(out))
+    with store.locked(wait_s=lock_wait_s):
+        found = discover(store, sources, config, run_id)
+        results = [process_batch(str(out), spool, run_id, found.ingest_date, f"b{i:05d}")
+                   for i, spool in enumerate(found.spools)]
+        run = commit_run(store, found, results, started)
+    return run_summary(run, found, results)

@@ -1,0 +1,91 @@
+"""Statistical NER (BC5CDR: CHEMICAL, DISEASE) as mentions, when a model is present.
+
+`trialwire_ner` keeps the loaded model inside the component and runs its pipes (tok2vec, ner) on
+a copy of the Doc built from the same words and spaces, so the character offsets are identical;
+entities come back as `CHEMICAL` / `DISEASE` mentions. The drug and condition components decide
+what they mean (drug candidate, indication, adverse event). Without a model the component is a
+no-op and says so once in the log.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from ..paths import MODELS_DIR, PROJ_ROOT
+from .mention import Mention, add_mention
+
+log = logging.getLogger(__name__)
+_WARNED: set[str] = set()
+NER_LABELS = ("CHEMICAL", "DISEASE")
+
+
+def resolve_model(spec: str | None) -> str | Path | None:
+    """A model directory (absolute, or relative to models/ or the project root) or an installed
+    package name; None when neither exists."""
+    if not spec:
+        return None
+    p = Path(spec)
+    for cand in ([p] if p.is_absolute() else [MODELS_DIR / p, PROJ_ROOT / p]):
+        if (cand / "config.cfg").exists() or (cand / "meta.json").exists():
+            return cand
+    if spacy.util.is_package(spec):
+        return spec
+    return None
+
+
+def model_version(spec: str | None) -> str | None:
+    """`name-version` of the NER model the component would load, or None."""
+    where = resolve_model(spec)
+    if where is None:
+        return None
+    try:
+        meta = spacy.util.load_meta(Path(where) / "meta.json") if isinstance(where, Path) \
+            else {"name": where, "version": spacy.util.get_package_version(where)}
+    except Exception:  # noqa: BLE001  unreadable meta still names the model
+        meta = {}
+    name = meta.get("name") or (where.name if isinstance(where, Path) else str(where))
+    if isinstance(where, Path) and name == "pipeline":
+        name = where.name
+    return f"{name}-{meta.get('version', '0')}"
+
+
+class NerComponent:
+    def __init__(self, name: str, model: str | None, labels: list[str]):
+        self.name = name
+        self.spec = model
+        self.labels = set(labels)
+        self.model = None
+        self.version = None
+        where = resolve_model(model)
+        if where is None:
+            if model not in _WARNED:
+                _WARNED.add(model or "")
+                log.info("NER model %r not found: the pipeline runs without statistical NER", model)
+            return
+        self.model = spacy.load(where)
+        self.version = model_version(model)
+        self.pipes = [proc for _, proc in self.model.pipeline]
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.model is None or len(doc) == 0:
+            return doc
+        copy = Doc(self.model.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
+        for proc in self.pipes:
+            copy = proc(copy)
+        text = doc.text
+        for ent in copy.ents:
+            if ent.label_ in self.labels:
+                s, e = ent.start_char, ent.end_char
+                add_mention(doc, Mention(ent.label_, s, e, text[s:e], text[s:e].lower(), self.name, 0.6,
+                                         {"model": self.version}))
+        return doc
+
+
+@Language.factory("trialwire_ner", default_config={"model": "ner/bc5cdr", "labels": list(NER_LABELS)},
+                  assigns=["doc._.mentions"])
+def make_ner(nlp: Language, name: str, model: str | None, labels: list[str]):
+    return NerComponent(name, model, labels)

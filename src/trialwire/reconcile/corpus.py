@@ -1,0 +1,137 @@
+"""Everything ingested so far, read once from the store: the newest version of each source and
+its facts, with each document's credibility (computed here when the documents table lacks it)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..kb import DrugKB, load_kb, name_key
+from ..store import Store
+from .credibility import CredibilityModel, assess_source, url_host
+
+FACT_TABLES = ["drugs", "drug_aliases", "trials", "sample_sizes", "doses", "endpoints",
+               "endpoint_results", "conditions", "adverse_events", "mentions"]
+
+
+@dataclass
+class SourceDoc:
+    doc_id: str
+    source: str
+    url: str | None
+    kind: str
+    source_type: str
+    credibility: float
+    signals: tuple[str, ...]
+    title: str | None
+    published: dt.date | None
+    site: str | None
+    text: str
+    version: int
+    previous_doc_id: str | None
+
+    @property
+    def origin(self) -> str:
+        """Independence key: the site (URL host, else site name, else the source itself)."""
+        host = url_host(self.url) or url_host(self.source)
+        if host:
+            return host
+        if self.site:
+            return re.sub(r"[^a-z0-9.]", "", self.site.lower()) or self.source
+        return self.source
+
+    @property
+    def link(self) -> str:
+        return self.url or self.source
+
+
+@dataclass
+class Corpus:
+    docs: dict[str, SourceDoc]  # newest version per source only
+    superseded: dict[str, list[str]]  # newest doc_id -> older doc_ids at the same source
+    facts: dict[str, list[dict]]  # table -> rows of newest versions
+    kb: DrugKB
+    model: CredibilityModel
+    main_drug: dict[str, str | None] = field(default_factory=dict)
+
+    def doc(self, doc_id: str) -> SourceDoc | None:
+        return self.docs.get(doc_id)
+
+
+def canonical_drug(name: str | None, kb: DrugKB) -> str | None:
+    if not name:
+        return None
+    entry = kb.resolve(name)
+    return entry.canonical_name if entry else name.strip().lower()
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def load_corpus(out: Path, model: CredibilityModel, kb: DrugKB | None = None) -> Corpus:
+    store = Store(out)
+    kb = kb or load_kb()
+    rows = store.read("documents").to_pylist()
+    by_source: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_source[row["source"]].append(row)
+    docs, superseded = {}, {}
+    for source, versions in by_source.items():
+        versions.sort(key=lambda r: (r.get("version") or 1, r.get("ingested_at") or dt.datetime.min.replace(tzinfo=dt.timezone.utc)))
+        row = versions[-1]
+        published = _as_date(row.get("published"))
+        stype, cred, signals = row.get("source_type"), row.get("credibility"), row.get("signals")
+        if not stype or cred is None:
+            a = assess_source(text=row.get("text") or "", kind=row.get("kind") or "other", url=row.get("url"),
+                              title=row.get("title"), byline=row.get("byline"), published=published,
+                              site=row.get("site"), model=model)
+            stype, cred, signals = stype or a.source_type, a.credibility if cred is None else cred, signals or a.signals
+        docs[row["doc_id"]] = SourceDoc(
+            row["doc_id"], source, row.get("url"), row.get("kind") or "other", stype, float(cred),
+            tuple(signals or ()), row.get("title"), published, row.get("site"), row.get("text") or "",
+            row.get("version") or 1, row.get("previous_doc_id"))
+        older = [v["doc_id"] for v in versions[:-1] if v["doc_id"] != row["doc_id"]]
+        if older:
+            superseded[row["doc_id"]] = older
+    facts = {}
+    for table in FACT_TABLES:
+        facts[table] = [r for r in store.read(table).to_pylist() if r["doc_id"] in docs]
+    for table in ("drugs", "drug_aliases", "doses", "endpoints", "endpoint_results", "trials",
+                  "conditions", "adverse_events"):
+        for r in facts[table]:
+            if r.get("drug"):
+                r["drug"] = canonical_drug(r["drug"], kb)
+    corpus = Corpus(docs, superseded, facts, kb, model)
+    corpus.main_drug = _main_drugs(corpus)
+    return corpus
+
+
+def _main_drugs(corpus: Corpus) -> dict[str, str | None]:
+    """The drug a document is mostly about: most mentioned drug (drugs table order breaks ties)."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for r in corpus.facts["drugs"]:
+        counts[r["doc_id"]][r["drug"]] += 1
+    for r in corpus.facts["mentions"]:
+        if r.get("label") in ("DRUG", "DRUG_CANDIDATE") and r.get("norm"):
+            drug = canonical_drug(r["norm"], corpus.kb)
+            if drug in counts[r["doc_id"]]:
+                counts[r["doc_id"]][drug] += 1
+    for doc_id, doc in corpus.docs.items():
+        # text frequency of each listed drug's known names gives a better tie-break than order
+        for drug in list(counts[doc_id]):
+            names = {drug, *corpus.kb.known_names(drug)}
+            low = doc.text.lower()
+            counts[doc_id][drug] += sum(low.count(n.lower()) for n in names if len(n) > 3)
+    return {doc_id: (counts[doc_id].most_common(1)[0][0] if counts[doc_id] else None) for doc_id in corpus.docs}
+
+
+def key(text: str | None) -> str:
+    return name_key(text or "")

@@ -1,0 +1,232 @@
+"""Trial identity across documents: the NCT id is the key; names and short forms link to it.
+
+1. Names a single trials row gives together (trial + short_forms) are one name group
+   (union-find over name keys); a short name that is the last part of exactly one longer name
+   (IGNITE / ROCKET-IGNITE) joins it.
+2. Each name group collects its NCT links with their evidence. One NCT: linked. Several: the
+   best-supported (credibility of independent sources) wins, the others are `nct_id` conflicts,
+   not merges; the losing NCT keeps its own identity.
+3. Groups that end up on the same NCT are one trial.
+Everything is dictionary grouping: O(n log n) in trial rows.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from .corpus import Corpus, key
+
+
+@dataclass
+class LinkEvidence:
+    name: str | None
+    nct_id: str
+    doc_id: str
+    quote: str | None
+    credibility: float
+
+
+@dataclass
+class TrialIdentity:
+    trial_key: str
+    nct_id: str | None
+    names: list[str] = field(default_factory=list)
+    doc_ids: set[str] = field(default_factory=set)
+    links: list[LinkEvidence] = field(default_factory=list)
+    rejected_links: list[LinkEvidence] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)
+
+    @property
+    def name(self) -> str | None:
+        return max(self.names, key=lambda n: (len(n), n.isupper(), n)) if self.names else None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.nct_id or self.trial_key
+
+
+class UnionFind:
+    def __init__(self):
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _names(row: dict) -> list[str]:
+    return [n for n in [row.get("trial"), *(row.get("short_forms") or [])] if n and n.strip()]
+
+
+class TrialIndex:
+    """Resolved trials plus a lookup from any name or NCT id to its identity."""
+
+    def __init__(self, corpus: Corpus):
+        self.corpus = corpus
+        self.trials: list[TrialIdentity] = []
+        self.by_key: dict[str, TrialIdentity] = {}
+        self.nct_conflicts: list[tuple[TrialIdentity, dict[str, list[LinkEvidence]], str]] = []
+        self._build(corpus.facts["trials"])
+
+    # ---- construction -----------------------------------------------------------------
+    def _build(self, rows: list[dict]) -> None:
+        uf, printed = UnionFind(), defaultdict(Counter)
+        for row in rows:
+            names = _names(row)
+            for n in names:
+                printed[key(n)][n.strip()] += 1
+                uf.union(key(n), key(names[0]))
+        self._join_suffixes(uf, list(printed))
+        # NCT links per name group
+        group_links: dict[str, dict[str, list[LinkEvidence]]] = defaultdict(lambda: defaultdict(list))
+        for row in rows:
+            nct = (row.get("nct_id") or "").upper() or None
+            names = _names(row)
+            if nct and names:
+                doc = self.corpus.doc(row["doc_id"])
+                ev = LinkEvidence(row.get("trial") or names[0], nct, row["doc_id"], row.get("sentence"),
+                                  doc.credibility if doc else 0.0)
+                group_links[uf.find(key(names[0]))][nct].append(ev)
+        group_nct: dict[str, str] = {}
+        rejected: dict[str, list[LinkEvidence]] = defaultdict(list)
+        for group, links in group_links.items():
+            best = max(links, key=lambda n: (self._support(links[n]), len(links[n]), n))
+            group_nct[group] = best
+            if len(links) > 1:
+                for nct, evs in links.items():
+                    if nct != best:
+                        rejected[group].extend(evs)
+        # identities: one per NCT, then one per name group without an NCT
+        ident_of_group: dict[str, TrialIdentity] = {}
+        for group, nct in group_nct.items():
+            ident = self._get_nct(nct)
+            ident_of_group[group] = ident
+            ident.links.extend(group_links[group][nct])
+            ident.rejected_links.extend(rejected.get(group, []))
+        groups = {uf.find(k) for k in printed}
+        for group in sorted(groups):
+            if group not in ident_of_group:
+                ident = TrialIdentity(trial_key=group, nct_id=None)
+                self.trials.append(ident)
+                ident_of_group[group] = ident
+        for k, forms in printed.items():
+            ident = ident_of_group[uf.find(k)]
+            self.by_key[k] = ident
+            ident.names.extend(f for f in forms if f not in ident.names)
+        for row in rows:
+            names = _names(row)
+            nct = (row.get("nct_id") or "").upper() or None
+            if names:
+                ident = self.by_key[key(names[0])]
+            elif nct:
+                ident = self._get_nct(nct)
+            else:
+                continue
+            ident.rows.append(row)
+            ident.doc_ids.add(row["doc_id"])
+        for ident in self.trials:
+            ident.names = _dedupe_printed(ident.names)
+        self.nct_conflicts = [
+            (ident_of_group[g], links, best)
+            for g, links in ((g, group_links[g]) for g in group_links) if len(links) > 1
+            for best in [group_nct[g]]]
+
+    def _join_suffixes(self, uf: UnionFind, keys: list[str]) -> None:
+        """IGNITE joins ROCKET-IGNITE when exactly one longer name ends with it."""
+        by_tail: dict[str, set[str]] = defaultdict(set)
+        corpus_names = {k for k in keys}
+        for row in self.corpus.facts["trials"]:
+            for n in _names(row):
+                parts = [p for p in n.replace("\u2013", "-").split("-") if p.strip()]
+                if len(parts) >= 2:
+                    by_tail[key(parts[-1])].add(key(n))
+        for tail, longer in by_tail.items():
+            roots = {uf.find(k) for k in longer}
+            if tail in corpus_names and len(roots) == 1 and len(tail) >= 4:
+                uf.union(tail, next(iter(longer)))
+
+    def _support(self, evs: list[LinkEvidence]) -> float:
+        best: dict[str, float] = {}
+        for ev in evs:
+            doc = self.corpus.doc(ev.doc_id)
+            origin = doc.origin if doc else ev.doc_id
+            best[origin] = max(best.get(origin, 0.0), ev.credibility)
+        return sum(best.values())
+
+    def _get_nct(self, nct: str) -> TrialIdentity:
+        ident = self.by_key.get(key(nct))
+        if ident is None:
+            ident = TrialIdentity(trial_key=nct, nct_id=nct)
+            self.trials.append(ident)
+            self.by_key[key(nct)] = ident
+        return ident
+
+    # ---- lookup -------------------------------------------------------------------------
+    def lookup(self, name_or_nct: str | None) -> TrialIdentity | None:
+        if not name_or_nct:
+            return None
+        return self.by_key.get(key(name_or_nct))
+
+    def trials_of_doc(self, doc_id: str) -> list[TrialIdentity]:
+        if not hasattr(self, "_by_doc"):
+            self._by_doc: dict[str, list[TrialIdentity]] = defaultdict(list)
+            for t in self.trials:
+                for d in t.doc_ids:
+                    self._by_doc[d].append(t)
+        return self._by_doc.get(doc_id, [])
+
+    def registry_rows(self, enrolled: dict[str, int]) -> list[dict]:
+        out = []
+        for t in sorted(self.trials, key=lambda t: t.label.lower()):
+            phases, drugs = Counter(), Counter()
+            for r in t.rows:
+                doc = self.corpus.doc(r["doc_id"])
+                w = doc.credibility if doc else 0.1
+                if r.get("phase"):
+                    phases[str(r["phase"])] += w
+                if r.get("drug"):
+                    drugs[r["drug"]] += w
+                elif self.corpus.main_drug.get(r["doc_id"]):
+                    drugs[self.corpus.main_drug[r["doc_id"]]] += w * 0.5
+            evidence = [{"name": e.name, "nct_id": e.nct_id, "doc_id": e.doc_id, "quote": e.quote,
+                         "status": "linked"} for e in t.links]
+            evidence += [{"name": e.name, "nct_id": e.nct_id, "doc_id": e.doc_id, "quote": e.quote,
+                          "status": "rejected (conflicting NCT id)"} for e in t.rejected_links]
+            out.append({
+                "trial_key": t.trial_key, "nct_id": t.nct_id, "name": t.name, "names": t.names,
+                "phase": phases.most_common(1)[0][0] if phases else None,
+                "drug": drugs.most_common(1)[0][0] if drugs else None,
+                "enrolled": enrolled.get(t.trial_key) or _row_enrolled(t, self.corpus),
+                "doc_ids": sorted(t.doc_ids), "link_evidence": json.dumps(evidence, ensure_ascii=False),
+            })
+        return out
+
+
+def _row_enrolled(t: TrialIdentity, corpus: Corpus) -> int | None:
+    best = None
+    for r in t.rows:
+        if r.get("enrolled"):
+            doc = corpus.doc(r["doc_id"])
+            cand = (doc.credibility if doc else 0.0, r["enrolled"])
+            best = max(best, cand) if best else cand
+    return best[1] if best else None
+
+
+def _dedupe_printed(names: list[str]) -> list[str]:
+    seen, out = set(), []
+    for n in sorted(names, key=lambda n: (-len(n), n)):
+        if n not in seen:
+            seen.add(n)
+            out.append(n)
+    return out

@@ -1,0 +1,180 @@
+"""Facts no extraction table holds, read from the stored document text with small generic rules:
+population age groups (with the level they describe: trial, program, indication), the disease
+duration an inclusion criterion asks for, trial masking (double-blind / open-label), and
+forward-looking dates (submission expected in H1 2026). Each is a `TextClaim` with its sentence
+and offsets; conflicts.py compares them like any other fact."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+SENT = re.compile(r"[^.!?\n]+(?:[.!?]+(?=\s|$)|(?=\n)|$)")
+WORDNUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "nine": 9,
+           "twelve": 12, "eighteen": 18, "a": 1}
+
+AGE_WORDS = {
+    "adult": re.compile(r"\badults?\b", re.I),
+    "adolescent": re.compile(r"\badolescents?\b|\bteen(?:ager)?s?\b", re.I),
+    "child": re.compile(r"\bchild(?:ren)?\b|\bp(?:a)?ediatric\b|\bkids\b", re.I),
+}
+MIN_AGE = re.compile(r"(?:aged|age[sd]?|≥|>=|of)\s*(\d{1,2})\s*(?:years?|yrs?)?\s*(?:of age\s*)?(?:or|and)\s*(?:older|above|over)"
+                     r"|(\d{1,2})\s*(?:years?|yrs?)\s*(?:of age\s*)?(?:or|and)\s*(?:older|above|over)", re.I)
+STUDY_CONTEXT = re.compile(r"\b(?:trials?|stud(?:y|ies)|program(?:me)?s?|enrol(?:l)?ed|participants|patients were|"
+                           r"randomi[sz]ed|being (?:studied|evaluated|tested)|approv\w+|indicated|population)\b", re.I)
+PROGRAM = re.compile(r"\bprogram(?:me)?s?\b|\b(?:the|all|these|eight|several) (?:phase \w+ )?(?:clinical )?trials\b", re.I)
+INDICATION = re.compile(r"\bapprov\w+|\bindicated\b|\blabel\b|\bprescrib\w+", re.I)
+TRIAL_WORDS = re.compile(r"\b(?:patients|participants|subjects) (?:were|had|included)\b|\benrol(?:l)?(?:ed|ment)\b|"
+                         r"\b(?:the|this) (?:trial|study)\b|\binclusion\b|\beligib", re.I)
+
+DURATION = re.compile(
+    r"(?:diagnos\w*|history|present|duration|onset|had (?:the disease|atopic dermatitis|\w+ disease))"
+    r"[^.;]{0,80}?(?:for\s+)?(?:at least|≥|>=|more than|over|a minimum of)\s*(\d+|one|two|three|six|twelve|a)\s*(month|year)s?",
+    re.I)
+MASKING = [
+    ("open-label", re.compile(r"\bopen[- ]label\b|\bmasking:\s*none\b|\bunblinded\b", re.I)),
+    ("single-blind", re.compile(r"\bsingle[- ]blind(?:ed)?\b|\bmasking:\s*single\b", re.I)),
+    ("double-blind", re.compile(r"\bdouble[- ]blind(?:ed)?\b|\b(?:triple|quadruple)[- ]blind(?:ed)?\b|"
+                                r"\bmasking:\s*(?:double|triple|quadruple)\b", re.I)),
+]
+EXTENSION = re.compile(r"\bextension\b|\blong[- ]term\b", re.I)
+MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+DATE = re.compile(rf"\b(?:(?:{MONTHS})\s+(?:\d{{1,2}},?\s+)?(20\d\d)|(?:the\s+)?(first|second|1st|2nd)\s+half\s+(?:of\s+)?(20\d\d)|"
+                  rf"\b(H[12]|Q[1-4])\s*(20\d\d)|\b(early|mid|late|end of)[- ](20\d\d)|\b(?:in|by|during)\s+(20\d\d))\b", re.I)
+FORWARD = re.compile(r"\b(?:expect\w*|anticipat\w*|plan(?:s|ned)?\s+to|scheduled|due|target action date|PDUFA|"
+                     r"estimated (?:primary )?completion|will (?:be )?(?:submit|file|report|present|read)\w*)\b", re.I)
+EVENTS = [("submission", re.compile(r"\bsubmi\w+|\bfil(?:e|ing)\b|\bapplication\b", re.I)),
+          ("approval", re.compile(r"\bapprov\w+|\bdecision\b|\bPDUFA\b|\baction date\b", re.I)),
+          ("results", re.compile(r"\bresults?\b|\bread-?out\b|\bdata\b|\btop-?line\b", re.I)),
+          ("completion", re.compile(r"\bcompletion\b|\bcomplete[ds]?\b", re.I)),
+          ("launch", re.compile(r"\blaunch\w*\b|\bavailab\w+", re.I))]
+
+
+@dataclass(frozen=True)
+class TextClaim:
+    attribute: str  # population, other, date
+    facet: str  # age_groups, disease_duration, masking, submission ...
+    value: str  # normalised value key
+    display: str
+    level: str | None  # trial, program, indication, drug
+    trials: tuple[str, ...]  # trial names the sentence names
+    start: int
+    end: int
+    sentence: str
+
+
+def sentences(text: str) -> Iterator[tuple[int, int, str]]:
+    for m in SENT.finditer(text or ""):
+        s = m.group(0)
+        stripped = s.strip()
+        if len(stripped) > 3:
+            lead = len(s) - len(s.lstrip())
+            yield m.start() + lead, m.start() + lead + len(stripped), stripped
+
+
+def _num(tok: str) -> int:
+    return int(tok) if tok.isdigit() else WORDNUM.get(tok.lower(), 0)
+
+
+def age_groups(sentence: str) -> tuple[set[str], str | None]:
+    m = MIN_AGE.search(sentence)
+    if m:
+        n = int(m.group(1) or m.group(2))
+        if n >= 18:
+            return {"adult"}, m.group(0)
+        if n >= 12:
+            return {"adolescent", "adult"}, m.group(0)
+        return {"child", "adolescent", "adult"}, m.group(0)
+    groups = {g for g, rx in AGE_WORDS.items() if rx.search(sentence)}
+    return groups, None
+
+
+def _named(sentence: str, trial_names: list[str]) -> tuple[str, ...]:
+    low = sentence.lower()
+    hits = [n for n in trial_names if re.search(rf"(?<![\w-]){re.escape(n.lower())}(?![\w-])", low)]
+    return tuple(sorted(set(hits)))
+
+
+REFERENCES = re.compile(r"^\s*(?:references?|sources?|citations?|bibliography)\s*:?\s*$", re.I | re.M)
+
+
+def text_claims(text: str, trial_names: list[str]) -> list[TextClaim]:
+    """Claims from the body text (a trailing reference list is not read)."""
+    out: list[TextClaim] = []
+    m = REFERENCES.search(text or "")
+    body = text[:m.start()] if m else (text or "")
+    for start, end, sent in sentences(body):
+        named = _named(sent, trial_names)
+        out.extend(_population(sent, start, end, named))
+        out.extend(_duration(sent, start, end, named))
+        out.extend(_masking(sent, start, end, named))
+        out.extend(_dates(sent, start, end, named))
+    return out
+
+
+def _population(sent, start, end, named) -> list[TextClaim]:
+    groups, phrase = age_groups(sent)
+    if not groups or not STUDY_CONTEXT.search(sent):
+        return []
+    if re.search(r"\bprevalen|\baffect(?:s|ing)\b|\bworldwide\b|\bglobally\b", sent, re.I) and not named:
+        return []  # epidemiology, not a study population
+    if INDICATION.search(sent) and not named:
+        level = "indication"
+    elif PROGRAM.search(sent) and len(named) != 1:
+        level = "program"
+    elif named or TRIAL_WORDS.search(sent):
+        level = "trial"
+    else:
+        level = "drug"
+    order = ["child", "adolescent", "adult"]
+    value = "+".join(g for g in order if g in groups)
+    display = phrase or " and ".join(f"{g}s" if g != "child" else "children" for g in order if g in groups)
+    return [TextClaim("population", "age_groups", value, display, level, named, start, end, sent)]
+
+
+def _duration(sent, start, end, named) -> list[TextClaim]:
+    m = DURATION.search(sent)
+    if not m:
+        return []
+    n, unit = _num(m.group(1)), m.group(2).lower()
+    if not n:
+        return []
+    months = n * 12 if unit.startswith("year") else n
+    display = f"disease present for at least {n} {unit}{'s' if n > 1 else ''}"
+    return [TextClaim("population", "disease_duration", f"{months} months", display, "trial", named,
+                      start, end, sent)]
+
+
+def _masking(sent, start, end, named) -> list[TextClaim]:
+    out = []
+    if EXTENSION.search(sent) and not named:
+        return []
+    for value, rx in MASKING:
+        m = rx.search(sent)
+        if m:
+            out.append(TextClaim("other", "masking", value, m.group(0), "trial", named, start, end, sent))
+    return out
+
+
+def _dates(sent, start, end, named) -> list[TextClaim]:
+    if not FORWARD.search(sent):
+        return []
+    m = DATE.search(sent)
+    if not m:
+        return []
+    event = next((name for name, rx in EVENTS if rx.search(sent)), None)
+    if event is None:
+        return []
+    g = m.groups()
+    if g[0]:
+        value = m.group(0).strip()
+    elif g[2]:
+        value = f"H{1 if g[1].lower() in ('first', '1st') else 2} {g[2]}"
+    elif g[4]:
+        value = f"{g[3].upper()} {g[4]}"
+    elif g[6]:
+        value = f"{g[5].lower()} {g[6]}"
+    else:
+        value = g[7]
+    value = re.sub(r"\s+", " ", value)
+    return [TextClaim("date", event, value.lower(), value, None, named, start, end, sent)]
