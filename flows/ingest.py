@@ -14,7 +14,10 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NONE  # noqa: E402
 
+from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
+
 from trialwire import ingest as core  # noqa: E402
+from trialwire import run_artifacts  # noqa: E402
 from trialwire.store import Store  # noqa: E402
 
 
@@ -55,6 +58,18 @@ def reconcile(out: str) -> dict:
     return summary if isinstance(summary, dict) else vars(summary)
 
 
+@task(cache_policy=NONE)
+def publish_artifacts(out: str, summary: dict, known_conflicts: set[str]) -> None:
+    tables = run_artifacts.run_tables(Path(out), summary["run_id"], known_conflicts)
+    create_markdown_artifact(run_artifacts.run_markdown(summary, tables), key="trialwire-run-summary",
+                             description="Counts, quarantined items and new conflicts of this run")
+    create_table_artifact(run_artifacts.counts_rows(summary), key="trialwire-run-counts")
+    if tables["quarantined"]:
+        create_table_artifact(tables["quarantined"], key="trialwire-quarantined")
+    if tables["new_conflicts"]:
+        create_table_artifact(tables["new_conflicts"], key="trialwire-new-conflicts")
+
+
 @flow(name="trialwire-ingest", log_prints=True)
 def ingest(source: str | list[str] = "data/raw", out: str = "data/processed", config: str | None = None,
            progress: bool = False, run_reconcile: bool = True, lock_wait_s: float = 0.0,
@@ -67,6 +82,8 @@ def ingest(source: str | list[str] = "data/raw", out: str = "data/processed", co
     store = Store(Path(out))
     with store.locked(wait_s=lock_wait_s):
         found = discover(out, sources, config, run_id, progress)
+        found.set_aside = list(store.set_aside)
+        known_conflicts = run_artifacts.conflict_ids(Path(out))
         jobs = [(out, spool, run_id, found.ingest_date, f"b{i:05d}") for i, spool in enumerate(found.spools)]
         # Concurrent batches only on a process-based runner (Dask): spaCy gains nothing from threads.
         futures = [process_batch.submit(*job) for job in jobs] if concurrent else None
@@ -82,6 +99,7 @@ def ingest(source: str | list[str] = "data/raw", out: str = "data/processed", co
         summary = core.run_summary(run, found, results)
         if run_reconcile:
             summary["reconcile"] = reconcile(out)
+        publish_artifacts(out, summary, known_conflicts)
     return summary
 
 

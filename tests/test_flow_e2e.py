@@ -50,7 +50,7 @@ def read(out, table):
 
 def test_every_contract_table_is_written_with_its_schema(first_run):
     out, summary = first_run
-    assert summary["documents_read"] == 11 and summary["quarantined"] == 3
+    assert summary["documents_read"] == 10 and summary["quarantined"] == 3
     for table in CONTRACT + ["mentions", "quarantine", "runs", "trial_registry", "endpoint_results"]:
         data = read(out, table)
         for field in TABLES[table].schema:
@@ -82,7 +82,7 @@ def test_second_run_adds_nothing_and_keeps_ids(first_run, inputs):
     before = {t: read(out, t).num_rows for t in TABLES if TABLES[t].per_document and t != "runs"}
     ids = sorted(read(out, "documents").column("doc_id").to_pylist())
     summary = load_flow_module().ingest(source=[str(inputs)], out=str(out))
-    assert summary["documents_read"] == 0 and summary["skipped_unchanged"] == 14
+    assert summary["documents_read"] == 0 and summary["skipped_unchanged"] == 13
     after = {t: read(out, t).num_rows for t in before}
     assert after == before
     assert sorted(read(out, "documents").column("doc_id").to_pylist()) == ids

@@ -31,6 +31,8 @@ def print_summary(summary: dict) -> None:
         f"  quarantined             {summary['quarantined']:>7}  {summary['quarantine_reasons'] or ''}",
         f"  facts written           {summary['facts']:>7}",
     ]
+    if summary.get("set_aside_corrupt"):
+        lines.append(f"  damaged files set aside {len(summary['set_aside_corrupt']):>7}  (in _corrupt/; their documents were re-read)")
     if rec:
         lines.append(f"  reconciliation          {json.dumps(rec, default=str)[:200]}")
     print("\n".join(lines))

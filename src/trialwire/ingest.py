@@ -71,6 +71,7 @@ class Discovery:
     quarantined: int = 0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)  # damaged files moved to _corrupt/ at start
 
 
 @dataclass
@@ -106,6 +107,7 @@ def discover(store: Store, specs: list[str], config: str | None, run_id: str,
              batch_docs: int = BATCH_DOCS, progress: Callable[[int], None] | None = None) -> Discovery:
     version = current_version()
     found = Discovery(run_id, datetime.now(timezone.utc).date(), sources=list(specs) + ([config] if config else []))
+    found.set_aside = list(getattr(store, "set_aside", []))
     known = KnownDocuments(store)
     spool_dir = store.root / ".staging" / run_id
     spool_dir.mkdir(parents=True, exist_ok=True)
@@ -220,7 +222,8 @@ def run_summary(run: dict, found: Discovery, results: list[BatchResult]) -> dict
             "documents_read": run["docs_read"], "skipped_unchanged": run["docs_skipped"],
             "quarantined": run["docs_quarantined"], "quarantine_reasons": found.quarantine_reasons,
             "facts": run["facts"], "words": sum(r.words for r in results),
-            "seconds": (run["finished_at"] - run["started_at"]).total_seconds()}
+            "seconds": (run["finished_at"] - run["started_at"]).total_seconds(),
+            "set_aside_corrupt": found.set_aside}
 
 
 def run_ingest(out: Path, sources: list[str], config: str | None = None, lock_wait_s: float = 0.0) -> dict:

@@ -1,11 +1,30 @@
-"""Records for doses from a parsed Doc (first pass: to be filled in)."""
+"""Dose records from DOSE mentions: one row per (drug, amount, unit, route, frequency) stated,
+so an amount given under two regimens ("every four or eight weeks") gives two rows."""
 from __future__ import annotations
 
 from spacy.tokens import Doc
 
+from ..nlp.assertion import assertion_of
+from ..nlp.mention import mentions
 from .provenance import SentenceIndex
-from .records import Record
+from .records import Dose, Record
 
 
 def dose_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
-    return []
+    rows: dict[tuple, Dose] = {}
+    for m in mentions(doc, "DOSE"):
+        d = m.data
+        sent = index.locate(m.start_char)[1]
+        assertion = assertion_of(sent)
+        for code in d.get("frequencies") or [None]:
+            key = (d.get("drug"), d["amount"], d["unit"], d.get("route"), code, d.get("is_loading"))
+            if key in rows:
+                continue
+            rows[key] = Dose(index.prov(doc_id, m.start_char, m.end_char, m.component, m.confidence, assertion),
+                             drug=d.get("drug"), amount=float(d["amount"]), unit=d["unit"], route=d.get("route"),
+                             frequency=code, is_loading=bool(d.get("is_loading")),
+                             schedule_weeks=d.get("schedule_weeks"), trial=d.get("trial"), text=m.text)
+    # a bare repeat (no route, no frequency) of a dose stated elsewhere with more detail adds nothing
+    detailed = {(r.drug, r.amount, r.unit) for r in rows.values() if r.route or r.frequency}
+    return [r for k, r in rows.items()
+            if r.route or r.frequency or r.is_loading or (r.drug, r.amount, r.unit) not in detailed]

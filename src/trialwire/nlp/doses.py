@@ -1,12 +1,284 @@
-"""Rule component trialwire_doses (first pass: to be filled in)."""
+"""Rule component trialwire_doses: amounts with units, route, frequency, loading doses and
+dosing schedules, attached to a drug and a trial.
+
+One DOSE mention per stated amount ("300 mg or 150 mg" gives two; "2.5-15 mg" gives both ends),
+with `data` = {amount, unit, route, frequencies, is_loading, schedule_weeks, drug, trial}.
+Frequencies bind, in this order: a frequency right after a dose or its list ("5 mg, 10 mg, or
+15 mg of X once weekly"); a frequency right before a parenthesised dose list ("every four
+weeks (150 mg or 600 mg)"); the one unbound frequency of the sentence; a following regimen
+sentence without amounts ("doses at weeks 0, 2, and 4, followed by every 4 weeks until week
+20"). Product strengths (250 mg/2 mL) are not doses. Units, routes, frequency phrases and
+cue words are data in models/rules/doses_*.tsv.
+"""
 from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ..paths import MODELS_DIR
+from .mention import Mention, add_mention, mentions
+from .numbers import DASH_CLASS, NUMBER, FrequencyMention, clean_amount, frequency_mentions, parse_number, week_mentions
 
-@Language.factory("trialwire_doses")
-def make_doses(nlp: Language, name: str):
+
+def _rules(path: str) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else MODELS_DIR / p
+
+
+def _read_tsv(path: Path) -> list[tuple[str, str]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            a, b = line.split("\t")[:2]
+            rows.append((a, b.strip()))
+    return rows
+
+
+def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    if doc.has_annotation("SENT_START"):
+        return [(s.start_char, s.end_char) for s in doc.sents]
+    return [(0, len(doc.text))]
+
+
+def sent_of(starts: list[int], char: int) -> int:
+    return max(0, bisect_right(starts, char) - 1)
+
+
+@dataclass
+class DoseHit:
+    start: int
+    end: int
+    amount: float
+    unit: str
+    group: int
+    sent: int
+    text: str
+    is_range: bool = False
+    route: str | None = None
+    codes: list[str] = field(default_factory=list)
+    bound: bool = False
+    is_loading: bool = False
+    schedule: list[int] | None = None
+    drug: str | None = None
+    drug_text: str | None = None
+    trial: str | None = None
+
+
+class DoseFinder:
+    def __init__(self, units: Path, routes: Path, frequencies: Path, cues: Path):
+        unit_rows = _read_tsv(units)
+        self.unit_norm = [(re.compile(rf"^(?:{p})$", re.I), n) for p, n in unit_rows]
+        unit_alt = "|".join(f"(?:{p})" for p, _ in unit_rows)
+        sep = rf"\s*(?:,\s*(?:or|and)?|or|and|to|{DASH_CLASS})\s*"
+        self.dose_re = re.compile(
+            rf"(?<![\w.,/$£€])(?P<nums>(?:{NUMBER})(?:{sep}(?:{NUMBER}))*)\s*{DASH_CLASS}?\s*"
+            rf"(?P<unit>{unit_alt})(?![\w\u00b2])(?P<strength>\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:m[lL]|dL|dl|L)\b)?",
+            re.I)
+        self.num_re = re.compile(NUMBER)
+        self.range_re = re.compile(rf"^(?:{NUMBER})\s*(?:to|{DASH_CLASS})\s*(?:{NUMBER})$")
+        self.routes = [(re.compile(rf"(?<![\w-])(?:{p})(?![\w-])", re.I), r) for p, r in _read_tsv(routes)]
+        self.frequencies = frequencies
+        cue_rows = _read_tsv(cues)
+        self.loading = re.compile("|".join(p for p, c in cue_rows if c == "loading"), re.I)
+        self.regimen = re.compile("|".join(p for p, c in cue_rows if c == "regimen"), re.I)
+        self.placebo_after = re.compile(r"^\s*(?:matching\s+)?placebo\b", re.I)
+
+    def unit_of(self, surface: str) -> str:
+        s = re.sub(r"\s+", "", surface)
+        for pattern, norm in self.unit_norm:
+            if pattern.match(s):
+                return norm
+        return s.lower()
+
+    # ------------------------------------------------------------------ find
+    def find(self, doc: Doc) -> list[DoseHit]:
+        text = doc.text
+        bounds = sentence_bounds(doc)
+        starts = [s for s, _ in bounds]
+        hits: list[DoseHit] = []
+        group = 0
+        for m in self.dose_re.finditer(text):
+            if m.group("strength"):
+                continue  # 250 mg/2 mL, 150 mg/mL: a product strength
+            if m.start() > 0 and text[m.start() - 1] == "/":
+                continue
+            unit = self.unit_of(m.group("unit"))
+            if unit == "g" and not re.match(r"\s*(?:g|grams?)\b", text[m.start("unit"):m.end("unit")], re.I):
+                continue
+            nums_text = m.group("nums")
+            is_range = bool(self.range_re.match(nums_text.strip()))
+            group += 1
+            for nm in self.num_re.finditer(nums_text):
+                value = parse_number(nm.group(0))
+                if value is None or value <= 0:
+                    continue
+                s = m.start("nums") + nm.start()
+                hits.append(DoseHit(s, m.end("unit"), value, unit, group, sent_of(starts, s),
+                                    text[s:m.end("unit")], is_range))
+        self._merge_lists(text, hits)
+        return hits
+
+    def _merge_lists(self, text: str, hits: list[DoseHit]) -> None:
+        """'5 mg, 10 mg, or 15 mg' and '300-mg X, 150-mg X, or placebo' are one list."""
+        word = r"(?:[A-Za-z][\w-]*)"
+        list_gap = re.compile(rf"^\s*(?:{word}\s*)?(?:,\s*(?:or|and)?|or|and)\s*$")
+        for prev, cur in zip(hits, hits[1:]):
+            if prev.group != cur.group and prev.sent == cur.sent:
+                gap = text[prev.end:cur.start]
+                if len(gap) <= 30 and list_gap.match(gap):
+                    old = cur.group
+                    for h in hits:
+                        if h.group == old:
+                            h.group = prev.group
+
+    # ------------------------------------------------------------------ attributes
+    def annotate(self, doc: Doc, hits: list[DoseHit]) -> list[FrequencyMention]:
+        text = doc.text
+        bounds = sentence_bounds(doc)
+        starts = [s for s, _ in bounds]
+        freqs = frequency_mentions(text, self.frequencies)
+        weeks = week_mentions(text)
+        routes = []
+        for pattern, route in self.routes:
+            for m in pattern.finditer(text):
+                if self.placebo_after.match(text[m.end():m.end() + 30]):
+                    continue  # "subcutaneous placebo": the route of the placebo arm only
+                routes.append((m.start(), m.end(), route, sent_of(starts, m.start())))
+        drugs = [m for m in mentions(doc) if m.label in ("DRUG", "DRUG_CANDIDATE") and m.norm]
+        trials = [m for m in mentions(doc, "TRIAL_NAME")]
+        by_group: dict[int, list[DoseHit]] = {}
+        for h in hits:
+            by_group.setdefault(h.group, []).append(h)
+
+        # route: nearest route word of the sentence
+        for h in hits:
+            cands = [r for r in routes if r[3] == h.sent]
+            if cands:
+                h.route = min(cands, key=lambda r: abs(r[0] - h.start))[2]
+        # frequency bound right after a dose list, or right before a parenthesised list
+        bound_freqs: set[int] = set()
+        after_gap = re.compile(r"^[\s)\]]*(?:(?:of|the|dose|doses|[A-Za-z][\w-]*)\s+){0,3}?[\s(\[]*$")
+        before_gap = re.compile(r"^\s*(?:[A-Za-z][\w-]*\s+){0,2}[(\[]\s*(?:[A-Za-z]+\s+)?$")
+        for fi, f in enumerate(freqs):
+            fsent = sent_of(starts, f.start)
+            best = None
+            for g, members in by_group.items():
+                last, first = members[-1], members[0]
+                if last.sent != fsent:
+                    continue
+                if 0 <= f.start - last.end <= 40 and after_gap.match(text[last.end:f.start]) \
+                        and not re.search(r"placebo", text[last.end:f.start], re.I):
+                    best = g
+                elif 0 <= first.start - f.end <= 30 and before_gap.match(text[f.end:first.start]):
+                    best = g
+            if best is not None:
+                bound_freqs.add(fi)
+                for h in by_group[best]:
+                    if not h.bound:
+                        h.codes, h.bound = list(f.codes), True
+        # the one unbound frequency of a sentence applies to its unbound doses
+        for sent_i in {h.sent for h in hits}:
+            free = [f for fi, f in enumerate(freqs) if fi not in bound_freqs and sent_of(starts, f.start) == sent_i]
+            codes = {tuple(f.codes) for f in free}
+            if len(codes) == 1:
+                for h in hits:
+                    if h.sent == sent_i and not h.bound:
+                        h.codes = list(next(iter(codes)))
+        # loading doses and schedules of the dose's own sentence
+        for h in hits:
+            s0, s1 = bounds[h.sent]
+            before = text[max(s0, h.start - 60):h.start]
+            if self.loading.search(before):
+                h.is_loading = True
+            sched = [w for w in weeks if w.kind == "schedule" and s0 <= w.start < s1 and w.start >= h.end
+                     and w.start - h.end < 40]
+            if sched:
+                h.schedule = sched[0].weeks
+                if len(h.schedule) <= 2 and not h.codes:
+                    h.is_loading = True
+        # a regimen sentence without amounts applies to the doses stated just before it
+        hit_sents = {h.sent for h in hits}
+        for si, (s0, s1) in enumerate(bounds):
+            if si in hit_sents:
+                continue
+            sfreqs = [f for f in freqs if s0 <= f.start < s1]
+            if not sfreqs or not self.regimen.search(text[s0:s1]):
+                continue
+            codes = list(dict.fromkeys(c for f in sfreqs for c in f.codes))
+            schedule = regimen_schedule(text[s0:s1], [w for w in weeks if s0 <= w.start < s1], codes)
+            sdrugs = {d.norm for d in drugs if s0 <= d.start_char < s1}
+            for h in hits:
+                if si - 3 <= h.sent < si and not h.codes and not h.is_loading:
+                    if sdrugs and h.drug and h.drug not in sdrugs:
+                        continue
+                    h.codes = codes
+                    h.schedule = h.schedule or schedule
+        for h in hits:
+            if h.codes and not h.schedule:
+                s0, s1 = bounds[h.sent]
+                sw = [w for w in weeks if s0 <= w.start < s1]
+                h.schedule = regimen_schedule(text[s0:s1], sw, h.codes) if any(w.kind == "schedule" for w in sw) else None
+        # drug: nearest drug mention in the sentence, else the last one before, else the most frequent
+        counts: dict[str, int] = {}
+        for d in drugs:
+            counts[d.norm] = counts.get(d.norm, 0) + 1
+        top = max(counts, key=counts.get) if counts else None
+        for h in hits:
+            same = [d for d in drugs if sent_of(starts, d.start_char) == h.sent]
+            if same:
+                d = min(same, key=lambda d: (abs(d.start_char - h.start), d.start_char > h.start))
+            else:
+                prior = [d for d in drugs if d.start_char < h.start]
+                d = prior[-1] if prior else None
+            h.drug = d.norm if d else top
+            h.drug_text = d.text if d else None
+            tr = [t for t in trials if sent_of(starts, t.start_char) == h.sent]
+            if tr:
+                prior = [t for t in tr if t.start_char < h.start]
+                t = prior[-1] if prior else tr[0]
+                h.trial = t.norm
+        return freqs
+
+
+def regimen_schedule(sentence: str, weeks, codes: list[str]) -> list[int] | None:
+    """'weeks 0, 2, and 4, followed by every 4 weeks until week 20' -> [0, 2, 4, 8, 12, 16, 20]."""
+    sched = next((w for w in weeks if w.kind == "schedule"), None)
+    if sched is None:
+        return None
+    out = list(sched.weeks)
+    step = next((int(c[1:-1]) for c in codes if re.fullmatch(r"Q\d+W", c)), 1 if "QW" in codes else None)
+    end = next((w.weeks[0] for w in weeks if w.kind in ("until", "dose") and w.start > sched.start and w.weeks), None)
+    if step and end and out and end > out[-1] and (end - out[-1]) / step <= 60:
+        out.extend(range(out[-1] + step, end + 1, step))
+    return out
+
+
+@Language.factory("trialwire_doses", default_config={
+    "units": "rules/doses_units.tsv", "routes": "rules/doses_routes.tsv",
+    "frequencies": "rules/doses_frequencies.tsv", "cues": "rules/doses_cues.tsv"},
+    assigns=["doc._.mentions"])
+def make_doses(nlp: Language, name: str, units: str, routes: str, frequencies: str, cues: str):
+    finder = DoseFinder(_rules(units), _rules(routes), _rules(frequencies), _rules(cues))
+
     def component(doc: Doc) -> Doc:
+        hits = finder.find(doc)
+        if not hits:
+            return doc
+        freqs = finder.annotate(doc, hits)
+        for f in freqs:
+            add_mention(doc, Mention("FREQUENCY", f.start, f.end, f.text, "+".join(f.codes), name, 0.9,
+                                     {"codes": f.codes}))
+        for h in hits:
+            add_mention(doc, Mention(
+                "DOSE", h.start, h.end, h.text, f"{clean_amount(h.amount)} {h.unit}", name,
+                0.9 if h.drug else 0.6,
+                {"amount": clean_amount(h.amount), "unit": h.unit, "route": h.route,
+                 "frequencies": list(h.codes), "is_loading": h.is_loading, "schedule_weeks": h.schedule,
+                 "drug": h.drug, "drug_text": h.drug_text, "trial": h.trial, "is_range": h.is_range}))
         return doc
     return component

@@ -1,12 +1,292 @@
-"""Rule component trialwire_drugs (first pass: to be filled in)."""
+"""Drug names: knowledge-base names, INN-stem and code-shaped candidates, document-asserted aliases.
+
+`trialwire_drugs` leaves three kinds of mentions:
+
+- `DRUG`: a name the KB resolves (INN, brand, code in any spacing, US suffixed name); `norm` is
+  the canonical name, `data` has kb_id, alias_type and in_kb=True. Lookup is by `name_key` of
+  1..max_ngram token windows (one dict lookup per window), longest match first.
+- `DRUG_CANDIDATE`: a drug-shaped name the KB does not know (INN stem such as -mab, -tinib,
+  -glutide; development-code shape such as "ABC 1234"; a CHEMICAL entity from the NER model with
+  one of those shapes); low confidence, in_kb=False.
+- `ALIAS`: another name the document gives a drug it mentions ("X (Y)", "X, also known as Y",
+  "X, formerly Y", "Y (X)"), or a candidate that is a near miss of a drug in the same document
+  (a misspelling); `norm` is the canonical drug, `data` has alias_type, in_kb, asserted_by.
+
+All vocabularies are files under models/rules/ named in the pipeline config.
+"""
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ..kb import DrugKB, load_kb, name_key
+from ..paths import MODELS_DIR
+from .mention import Mention, add_mention, mentions
 
-@Language.factory("trialwire_drugs")
-def make_drugs(nlp: Language, name: str):
-    def component(doc: Doc) -> Doc:
+MARKS = re.compile(r"[™®©]")
+NAME_SHAPE = r"(?:[A-Z]{2,5}[- ]?\d{3,7}[A-Z]?|[A-Z][A-Za-z]{3,24}|[a-z]{5,30}(?:-[a-z]{4})?)"
+US_SUFFIXED = re.compile(r"\b([a-z]{5,30})-([a-z]{4})\b", re.I)
+YEAR = re.compile(r"^(?:19|20)\d\d$")
+URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w.-]+\.(?:com|org|gov|net|edu)/\S*")
+
+
+def rules_path(value: str | Path) -> Path:
+    p = Path(value)
+    return p if p.is_absolute() else MODELS_DIR / p
+
+
+def read_lines(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    return [ln.rstrip("\n") for ln in path.read_text(encoding="utf-8").splitlines()
+            if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def read_tsv(path: Path) -> list[list[str]]:
+    return [ln.split("\t") for ln in read_lines(path)]
+
+
+def token_key(text: str) -> str:
+    return name_key(MARKS.sub("", text))
+
+
+@dataclass(frozen=True)
+class DrugRules:
+    stop_keys: frozenset[str]
+    common_keys: frozenset[str]
+    not_alias_keys: frozenset[str]
+    stem_re: re.Pattern | None
+    stems: tuple[tuple[str, int, tuple[str, ...]], ...]
+    code_res: tuple[re.Pattern, ...]
+    code_exclude: frozenset[str]
+    after_cues: tuple[re.Pattern, ...]
+    before_cues: tuple[re.Pattern, ...]
+
+    @classmethod
+    def load(cls, stoplist, inn_stems, code_patterns, not_aliases, alias_cues, common_words=None) -> "DrugRules":
+        stems = []
+        for row in read_tsv(rules_path(inn_stems)):
+            stem, min_len = row[0].strip().lower(), int(row[1]) if len(row) > 1 and row[1].strip() else 6
+            nots = tuple(x.strip().lower() for x in (row[2] if len(row) > 2 else "").split(",") if x.strip())
+            stems.append((stem, min_len, nots))
+        stem_re = None
+        if stems:
+            alt = "|".join(sorted({re.escape(s) for s, _, _ in stems}, key=len, reverse=True))
+            stem_re = re.compile(rf"\b[A-Za-z][a-z]*(?:{alt})\b|\b[A-Z]+(?:{alt.upper()})\b")
+        code_res, exclude = [], set()
+        for row in read_tsv(rules_path(code_patterns)):
+            if row[0] == "pattern":
+                code_res.append(re.compile(row[1]))
+            elif row[0] == "exclude_prefix":
+                exclude.update(x.strip().upper() for x in row[1].split(",") if x.strip())
+        after, before = [], []
+        for row in read_tsv(rules_path(alias_cues)):
+            rx = re.compile(row[1].replace("NAME", NAME_SHAPE))
+            (after if row[0] == "after" else before).append(rx)
+        return cls(frozenset(token_key(x) for x in read_lines(rules_path(stoplist))),
+                   frozenset(token_key(x) for x in read_lines(rules_path(common_words))) if common_words
+                   else frozenset(),
+                   frozenset(token_key(x) for x in read_lines(rules_path(not_aliases))),
+                   stem_re, tuple(stems), tuple(code_res), frozenset(exclude), tuple(after), tuple(before))
+
+    def stem_of(self, word: str) -> str | None:
+        low = word.lower()
+        for stem, min_len, nots in self.stems:
+            if low.endswith(stem) and len(low) >= min_len and not any(low.endswith(n) for n in nots):
+                return stem
+        return None
+
+    def is_code(self, text: str) -> bool:
+        m = re.match(r"([A-Za-z]+)", text)
+        if m is None or m.group(1).upper() in self.code_exclude:
+            return False
+        digits = re.sub(r"\D", "", text)
+        return not YEAR.match(digits) and len(digits) >= 3
+
+
+class DrugMatcher:
+    def __init__(self, name: str, kb: DrugKB, rules: DrugRules, max_ngram: int, fuzzy_alias_score: float):
+        self.name = name
+        self.kb = kb
+        self.rules = rules
+        self.max_ngram = max_ngram
+        self.fuzzy = fuzzy_alias_score
+
+    # -- KB names ---------------------------------------------------------------------------
+    def kb_matches(self, doc: Doc) -> list[tuple[int, int, object]]:
+        """(start_char, end_char, KBEntry) for the longest KB name starting at each token."""
+        toks = [t for t in doc if not (t.is_space or t.is_punct and len(t.text) == 1)]
+        keys = [token_key(t.text) for t in toks]
+        resolve = self.kb.resolve_key
+        stop = self.rules.stop_keys | self.rules.common_keys
+        found, i, n = [], 0, len(toks)
+        while i < n:
+            best = None
+            key = ""
+            for j in range(i, min(i + self.max_ngram, n)):
+                if j > i and (toks[j].idx - (toks[j - 1].idx + len(toks[j - 1].text)) > 1
+                              or toks[j].is_stop or toks[i].is_stop):
+                    break  # a window never spans a gap wider than one space or hyphen, nor a stop word
+                key += keys[j]
+                if len(key) < 3:
+                    continue
+                entry = resolve(key)
+                if entry is not None:
+                    best = (j, entry, key)
+            if best is not None and best[2] not in stop and name_key(best[1].canonical_name) not in stop:
+                j, entry, _ = best
+                found.append((toks[i].idx, toks[j].idx + len(toks[j].text), entry))
+                i = j + 1
+            else:
+                i += 1
+        return found
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        taken: list[tuple[int, int]] = []
+        drugs: list[Mention] = []
+        for s, e, entry in self.kb_matches(doc):
+            surface = MARKS.sub("", text[s:e]).strip()
+            if surface.islower() and len(surface) <= 4:
+                continue  # short lower-case words ("tea", "gold") are not drug names here
+            m = Mention("DRUG", s, e, surface, entry.canonical_name.lower(), self.name, 0.95,
+                        {"kb_id": entry.concept_id, "alias_type": entry.alias_type(surface) or "synonym",
+                         "in_kb": True, "canonical": entry.canonical_name.lower()})
+            drugs.append(m)
+            taken.append((s, e))
+
+        def free(s: int, e: int) -> bool:
+            return not any(s < te and ts < e for ts, te in taken)
+
+        # US suffixed names whose base the KB knows (lebrikizumab-lbkz when the KB lacks it)
+        for m in US_SUFFIXED.finditer(text):
+            if not free(m.start(), m.end()):
+                continue
+            entry = self.kb.resolve(m.group(1))
+            if entry is not None and token_key(m.group(1)) not in self.rules.stop_keys:
+                drugs.append(Mention("DRUG", m.start(), m.end(), m.group(0), entry.canonical_name.lower(),
+                                     self.name, 0.9, {"kb_id": entry.concept_id, "alias_type": "suffixed",
+                                                      "in_kb": True, "canonical": entry.canonical_name.lower()}))
+                taken.append((m.start(), m.end()))
+        for m in drugs:
+            add_mention(doc, m)
+
+        # drug-shaped names the KB does not know (never inside a URL)
+        taken.extend((u.start(), u.end()) for u in URL.finditer(text))
+        candidates: list[Mention] = []
+        if self.rules.stem_re is not None:
+            for m in self.rules.stem_re.finditer(text):
+                w = m.group(0)
+                if free(m.start(), m.end()) and self.rules.stem_of(w) and token_key(w) not in self.rules.stop_keys:
+                    candidates.append(Mention("DRUG_CANDIDATE", m.start(), m.end(), w, w.lower(), self.name, 0.4,
+                                              {"in_kb": False, "why": "inn_stem", "stem": self.rules.stem_of(w)}))
+                    taken.append((m.start(), m.end()))
+        for rx in self.rules.code_res:
+            for m in rx.finditer(text):
+                w = m.group(0)
+                if free(m.start(), m.end()) and self.rules.is_code(w):
+                    candidates.append(Mention("DRUG_CANDIDATE", m.start(), m.end(), w, w, self.name, 0.3,
+                                              {"in_kb": False, "why": "code"}))
+                    taken.append((m.start(), m.end()))
+        for ent in mentions(doc, "CHEMICAL"):
+            w = ent.text
+            if not free(ent.start_char, ent.end_char) or " " in w.strip():
+                continue
+            if self.rules.stem_of(w) or self.rules.is_code(w):
+                candidates.append(Mention("DRUG_CANDIDATE", ent.start_char, ent.end_char, w, w.lower(), self.name,
+                                          0.5, {"in_kb": False, "why": "ner"}))
+                taken.append((ent.start_char, ent.end_char))
+
+        late = []
+        for c in candidates:
+            entry = self.kb.resolve(c.text)
+            if entry is not None and token_key(c.text) not in self.rules.stop_keys | self.rules.common_keys:
+                late.append(Mention("DRUG", c.start_char, c.end_char, c.text, entry.canonical_name.lower(),
+                                    self.name, 0.9, {"kb_id": entry.concept_id, "in_kb": True,
+                                                     "alias_type": entry.alias_type(c.text) or "synonym",
+                                                     "canonical": entry.canonical_name.lower()}))
+        for m in late:
+            add_mention(doc, m)
+        drugs.extend(late)
+        late_spans = {(m.start_char, m.end_char) for m in late}
+        candidates = [c for c in candidates if (c.start_char, c.end_char) not in late_spans]
+        canon = {m.norm for m in drugs}
+        for c in candidates:
+            target = self.near_miss(c.text, canon)
+            if target is not None:
+                add_mention(doc, Mention("ALIAS", c.start_char, c.end_char, c.text, target, self.name, 0.6,
+                                         {"alias_type": "misspelling", "in_kb": False, "asserted_by": "fuzzy",
+                                          "canonical": target}))
+            else:
+                add_mention(doc, c)
+        for a in self.asserted_aliases(doc, drugs, free):
+            add_mention(doc, a)
         return doc
-    return component
+
+    def near_miss(self, word: str, canon: set[str]) -> str | None:
+        if not self.rules.stem_of(word):
+            return None
+        low = word.lower()
+        best = max(((fuzz.ratio(low, c), c) for c in canon if " " not in c), default=(0, None))
+        return best[1] if best[0] >= self.fuzzy and best[1] and self.rules.stem_of(best[1]) else None
+
+    # -- aliases asserted by the text --------------------------------------------------------
+    def asserted_aliases(self, doc: Doc, drugs: list[Mention], free) -> list[Mention]:
+        text = doc.text
+        out = []
+        for d in drugs:
+            after = text[d.end_char:d.end_char + 80]
+            for rx in self.rules.after_cues:
+                m = rx.match(after)
+                if m:
+                    s = d.end_char + m.start("name")
+                    out.extend(self.alias_for(d, m.group("name"), s, free))
+                    break
+            before = text[max(0, d.start_char - 80):d.start_char]
+            for i, rx in enumerate(self.rules.before_cues):
+                m = rx.search(before)
+                if not m:
+                    continue
+                if before.rstrip().endswith("(") and not re.match(r"\s*(?:™|®)?\s*\)", text[d.end_char:]):
+                    continue
+                s = d.start_char - len(before) + m.start("name")
+                out.extend(self.alias_for(d, m.group("name"), s, free))
+                break
+        return out
+
+    def alias_for(self, drug: Mention, name: str, start: int, free) -> list[Mention]:
+        name = name.strip()
+        key = token_key(name)
+        if not key or key == token_key(drug.norm or "") or key in self.rules.not_alias_keys \
+                or key in self.rules.stop_keys:
+            return []
+        entry = self.kb.resolve(name)
+        if entry is not None:
+            return []  # a KB name: already a DRUG mention of its own concept
+        if name.islower() and not (self.rules.stem_of(name) or US_SUFFIXED.fullmatch(name)):
+            return []
+        if name.isupper() and not self.rules.is_code(name):
+            return []  # an abbreviation (AD, OX), not a name
+        if not free(start, start + len(name)) and not self.rules.stem_of(name):
+            return []
+        return [Mention("ALIAS", start, start + len(name), name, drug.norm, self.name, 0.7,
+                        {"alias_type": "code" if self.rules.is_code(name) else "unknown", "in_kb": False,
+                         "asserted_by": "text", "canonical": drug.norm})]
+
+
+@Language.factory(
+    "trialwire_drugs",
+    default_config={"stoplist": "rules/drugs_stoplist.txt", "inn_stems": "rules/drugs_inn_stems.tsv",
+                    "code_patterns": "rules/drugs_code_patterns.tsv",
+                    "not_aliases": "rules/drugs_not_aliases.txt", "alias_cues": "rules/drugs_alias_cues.tsv",
+                    "common_words": "rules/drugs_common_words.txt", "max_ngram": 4, "fuzzy_alias_score": 80.0},
+    assigns=["doc._.mentions"])
+def make_drugs(nlp: Language, name: str, stoplist: str, inn_stems: str, code_patterns: str, not_aliases: str,
+               alias_cues: str, common_words: str, max_ngram: int, fuzzy_alias_score: float):
+    rules = DrugRules.load(stoplist, inn_stems, code_patterns, not_aliases, alias_cues, common_words)
+    return DrugMatcher(name, load_kb(), rules, max_ngram, fuzzy_alias_score)

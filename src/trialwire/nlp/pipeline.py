@@ -28,6 +28,10 @@ from . import conditions, doses, drugs, endpoints, ner, sentences, trial_ids, tr
 def scispacy_tokenizer():
     """scispacy's combined rule tokenizer (keeps "AMG-451", "mg/kg", "IL-13" whole)."""
     def create(nlp: Language):
+        if getattr(nlp, "tokenizer", None) is None:
+            # combined_rule_tokenizer reads the default tokenizer's token_match; during
+            # Language.__init__ there is none yet, so make the default one first.
+            nlp.tokenizer = registry.tokenizers.get("spacy.Tokenizer.v1")()(nlp)
         return combined_rule_tokenizer(nlp)
     return create
 

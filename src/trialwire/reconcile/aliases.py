@@ -100,6 +100,7 @@ def verdicts(corpus: Corpus) -> list[AliasVerdict]:
         origins = {d.origin for d in credible}
         suffixed = bool(US_SUFFIXED.match(alias.lower())) and key(alias).startswith(key(drug))
         if in_kb:
+            nk, sim = next((n for n in known if key(n) == key(alias)), alias), 100.0
             status, code = "confirmed", "in_kb"
             reason = (f"'{alias}' is listed for {drug} in the FDA UNII / DrugBank names"
                       f"{f' as a {kind} name' if kind and kind != 'official' else ''}; used by {_describe(docs)}.")

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
-SENT = re.compile(r"[^.!?\n]+(?:[.!?]+(?=\s|$)|(?=\n)|$)")
+BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"\u201c(\u2022-])|\s*\n\s*")
 WORDNUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "nine": 9,
            "twelve": 12, "eighteen": 18, "a": 1}
 
@@ -64,12 +64,16 @@ class TextClaim:
 
 
 def sentences(text: str) -> Iterator[tuple[int, int, str]]:
-    for m in SENT.finditer(text or ""):
-        s = m.group(0)
-        stripped = s.strip()
+    text = text or ""
+    pos = 0
+    for m in [*BOUNDARY.finditer(text), None]:
+        end = m.start() if m else len(text)
+        chunk = text[pos:end]
+        stripped = chunk.strip()
         if len(stripped) > 3:
-            lead = len(s) - len(s.lstrip())
-            yield m.start() + lead, m.start() + lead + len(stripped), stripped
+            lead = len(chunk) - len(chunk.lstrip())
+            yield pos + lead, pos + lead + len(stripped), stripped
+        pos = m.end() if m else len(text)
 
 
 def _num(tok: str) -> int:

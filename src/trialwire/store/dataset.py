@@ -115,6 +115,28 @@ class Store:
             actions.append(f"removed {tmp.name}")
         return actions
 
+    def set_aside_corrupt(self) -> list[str]:
+        """Move damaged committed files (and their batch siblings in other tables) to _corrupt/ and
+        drop them from the manifest, so their documents are re-ingested instead of half-read."""
+        problems = [p.split(":", 1)[0] for p in self.verify()]
+        if not problems:
+            return []
+        bad_tags = {Path(p).name.removeprefix("part-").removesuffix(".parquet") for p in problems}
+        files, moved = {}, []
+        for table, rels in self.files.items():
+            files[table] = []
+            for rel in rels:
+                if Path(rel).name.removeprefix("part-").removesuffix(".parquet") in bad_tags:
+                    src, dst = self.root / rel, self.root / "_corrupt" / rel
+                    if src.exists():
+                        dst.parent.mkdir(parents=True, exist_ok=True)
+                        os.replace(src, dst)
+                    moved.append(rel)
+                else:
+                    files[table].append(rel)
+        self._publish(files)
+        return moved
+
     # ---- locking --------------------------------------------------------------------------
     @contextmanager
     def locked(self, wait_s: float = 0.0) -> Iterator["Store"]:
@@ -132,7 +154,8 @@ class Store:
                 time.sleep(0.2)
         try:
             self.files = self._load_manifest()
-            self.recover()
+            self.recovered = self.recover()
+            self.set_aside = self.set_aside_corrupt()
             yield self
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
@@ -144,7 +167,16 @@ class Store:
         if not spec.per_document:
             path = self.root / f"{table}.parquet"
             return [path] if path.exists() else []
-        return [self.root / rel for rel in self.files.get(table, [])]
+        return [self._committed(self.root / rel) for rel in self.files.get(table, [])]
+
+    @staticmethod
+    def _committed(final: Path) -> Path:
+        """A listed file whose rename a crash interrupted is still readable under its staged name."""
+        if not final.exists():
+            staged = final.with_name("." + final.name)
+            if staged.exists():
+                return staged
+        return final
 
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
         """The committed rows of a table, in its declared schema; a damaged file raises."""

@@ -1,0 +1,31 @@
+"""Serve the ingest flow (ingest, then reconcile) on a cron schedule.
+
+    prefect server start                      # local server, SQLite under ~/.prefect
+    PREFECT_API_URL=http://127.0.0.1:4200/api python flows/deploy.py --cron "0 * * * *" --source data/raw
+
+`prefect.yaml` declares the same deployment for `prefect deploy --all` with a work pool.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest import ingest  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cron", default="0 * * * *", help="schedule (default: hourly)")
+    ap.add_argument("--source", action="append", default=None, help="folder/file/URL (repeatable)")
+    ap.add_argument("--config", default=None, help="sources YAML")
+    ap.add_argument("--out", default="data/processed")
+    a = ap.parse_args()
+    ingest.serve(name="trialwire-scheduled", cron=a.cron,
+                 parameters={"source": a.source or ([] if a.config else ["data/raw"]), "out": a.out,
+                             "config": a.config, "lock_wait_s": 60.0})
+
+
+if __name__ == "__main__":
+    main()

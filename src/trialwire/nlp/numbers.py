@@ -1,0 +1,209 @@
+"""Small parsers shared by the trial, dose and endpoint components: numbers (1,795 / 22·2 /
+"two"), week mentions ("at week 24", "16 weeks", "24-week", "weeks 0, 2, and 4") and dosing
+frequencies ("every 4 weeks" -> Q4W, "every four or eight weeks" -> Q4W + Q8W, "once monthly"
+-> QM). The fixed frequency phrases live in models/rules/doses_frequencies.tsv; the patterns
+with a number in them ("every N weeks", "Q2W", "every N months") are built here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ..paths import RULES_DIR
+
+DASH = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212-"
+DASH_CLASS = f"[{DASH}]"
+
+WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "sixteen": 16, "twenty": 20,
+    "twenty-four": 24, "fifty-two": 52,
+}
+WORD_NUM = "|".join(sorted(WORD_NUMBERS, key=len, reverse=True))
+# 1,795 / 1795 / 22.5 / 22·2 (middle-dot decimal)
+NUMBER = r"\d{1,3}(?:,\d{3})+(?:[.\u00b7]\d+)?|\d+(?:[.\u00b7]\d+)?"
+INT_OR_WORD = rf"(?:\d+|{WORD_NUM})"
+
+
+def parse_number(text: str) -> float | None:
+    """'1,795' -> 1795.0, '22·2' -> 22.2, 'two' -> 2.0; None when not a number."""
+    s = text.strip().lower()
+    if s in WORD_NUMBERS:
+        return float(WORD_NUMBERS[s])
+    s = s.replace("\u00b7", ".").replace(",", "")
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def parse_int(text: str) -> int | None:
+    v = parse_number(text)
+    return None if v is None else int(v)
+
+
+def clean_amount(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
+# ---------------------------------------------------------------- weeks
+
+@dataclass
+class WeekMention:
+    start: int
+    end: int
+    weeks: list[int]
+    kind: str  # at | until | duration | schedule | length | frequency
+
+
+WEEK_LIST = re.compile(
+    rf"\b(?:at\s+|on\s+)?weeks\s+(\d+(?:\s*,\s*\d+)*(?:\s*,?\s*(?:and|&)\s*\d+)?)\b"
+    rf"|\b(?:at\s+)?weeks?\s+(\d+)\s+and\s+(?:weeks?\s+)?(\d+)\b", re.I)
+WEEK_SINGLE = re.compile(
+    rf"\b(?P<prep>at|by|through|thru|until|till|to|within|after|over|for|from|in|beyond|"
+    rf"up\s+to|as\s+early\s+as|starting\s+at)?\s*"
+    rf"(?:(?:week|wk)\s*(?P<n1>\d+)\b|(?P<n2>\d+|{WORD_NUM})[\s{DASH}]*(?P<hy>{DASH_CLASS})?\s*weeks?\b)",
+    re.I)
+
+
+def week_mentions(text: str) -> list[WeekMention]:
+    """Week expressions with their kind: at (an assessment time), until (end of a period),
+    duration (for/over N weeks), length (a 24-week study), schedule (weeks 0, 2 and 4),
+    frequency (every 4 weeks) and dose (the final dose at week 20)."""
+    found: list[WeekMention] = []
+    taken: list[tuple[int, int]] = []
+    for m in EVERY_N.finditer(text):
+        found.append(WeekMention(m.start(), m.end(), [], "frequency"))
+        taken.append((m.start(), m.end()))
+    for m in WEEK_LIST.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        nums = [int(n) for n in re.findall(r"\d+", m.group(0))]
+        found.append(WeekMention(m.start(), m.end(), nums, "schedule"))
+        taken.append((m.start(), m.end()))
+    for m in WEEK_SINGLE.finditer(text):
+        core = m.start("n1") if m.group("n1") else m.start("n2")
+        if any(s <= core < e for s, e in taken):
+            continue
+        value = parse_int(m.group("n1") or m.group("n2"))
+        if value is None:
+            continue
+        prep = re.sub(r"\s+", " ", (m.group("prep") or "").lower())
+        if prep in {"through", "thru", "until", "till", "to", "up to"}:
+            kind = "until"
+        elif prep in {"for", "over", "from"}:
+            kind = "duration"
+        elif re.search(r"\bdos(?:e|es|ing)\s+(?:at|on|in)?\s*$", text[max(0, m.start() - 20):m.start() + len(m.group("prep") or "")], re.I):
+            kind = "dose"
+        elif m.group("hy") or (m.group("n2") and not prep and re.match(
+                r"[\s\-]*(?:study|studies|trial|treatment|period|follow|extension|induction)", text[m.end():m.end() + 14], re.I)):
+            kind = "length"
+        else:
+            kind = "at"
+        found.append(WeekMention(m.start(), m.end(), [value], kind))
+    found.sort(key=lambda w: w.start)
+    return found
+
+
+# ---------------------------------------------------------------- frequencies
+
+@dataclass
+class FrequencyMention:
+    start: int
+    end: int
+    codes: list[str]
+    text: str
+    data: dict = field(default_factory=dict)
+
+
+def _code_for_weeks(n: int) -> str:
+    return "QW" if n == 1 else f"Q{n}W"
+
+
+def _code_for_days(n: int) -> str | None:
+    if n == 1:
+        return "QD"
+    if n % 7 == 0:
+        return _code_for_weeks(n // 7)
+    return None
+
+
+EVERY_N = re.compile(
+    rf"\b(?:once\s+)?(?:every|each|q)\s*(?P<a>\d+|{WORD_NUM}|other)"
+    rf"(?:\s*(?:or|to|and|/|{DASH_CLASS})\s*(?P<b>\d+|{WORD_NUM}))?\s*(?P<unit>weeks?|wks?|months?|days?)\b",
+    re.I)
+Q_CODE = re.compile(r"\b(?:Q(?P<n>\d{1,2})W|Q(?P<d>\d{1,2})D|QW|QD|QM|BID|TID|QID)\b")
+
+
+@lru_cache(maxsize=4)
+def _fixed_frequency_patterns(path: str) -> list[tuple[re.Pattern, str]]:
+    out = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        pattern, code = line.split("\t")[:2]
+        out.append((re.compile(rf"(?<![\w-])(?:{pattern})(?![\w])", re.I), code.strip()))
+    return out
+
+
+def frequency_mentions(text: str, rules: Path | None = None) -> list[FrequencyMention]:
+    found: list[FrequencyMention] = []
+
+    def overlaps(s: int, e: int) -> bool:
+        return any(f.start < e and s < f.end for f in found)
+
+    for m in EVERY_N.finditer(text):
+        unit = m.group("unit").lower()
+        codes = []
+        for part in (m.group("a"), m.group("b")):
+            if not part:
+                continue
+            n = 2 if part.lower() == "other" else parse_int(part)
+            if n is None or n <= 0:
+                continue
+            if unit.startswith("w"):
+                codes.append(_code_for_weeks(n))
+            elif unit.startswith("m"):
+                codes.append("QM" if n == 1 else _code_for_weeks(4 * n))
+            else:
+                c = _code_for_days(n)
+                if c:
+                    codes.append(c)
+        if codes:
+            found.append(FrequencyMention(m.start(), m.end(), codes, m.group(0)))
+    for m in Q_CODE.finditer(text):
+        if overlaps(m.start(), m.end()):
+            continue
+        tok = m.group(0).upper()
+        if m.group("n"):
+            code = _code_for_weeks(int(m.group("n")))
+        elif m.group("d"):
+            code = _code_for_days(int(m.group("d"))) or tok
+        else:
+            code = tok
+        found.append(FrequencyMention(m.start(), m.end(), [code], m.group(0)))
+    path = rules or (RULES_DIR / "doses_frequencies.tsv")
+    if path.exists():
+        for pattern, code in _fixed_frequency_patterns(str(path)):
+            for m in pattern.finditer(text):
+                if not overlaps(m.start(), m.end()):
+                    found.append(FrequencyMention(m.start(), m.end(), [code], m.group(0)))
+    found.sort(key=lambda f: f.start)
+    return _merge_restatements(text, found)
+
+
+def _merge_restatements(text: str, found: list[FrequencyMention]) -> list[FrequencyMention]:
+    """'every two weeks (Q2W)' and 'single monthly injection (... every four weeks)' state one
+    regimen twice: the parenthesised code right after a phrase joins it."""
+    out: list[FrequencyMention] = []
+    for f in found:
+        if out:
+            prev = out[-1]
+            gap = text[prev.end:f.start]
+            if re.fullmatch(r"\s*[(\[]\s*", gap) and set(prev.codes) == set(f.codes):
+                prev.end = max(prev.end, f.end)
+                continue
+        out.append(f)
+    return out

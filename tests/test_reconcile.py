@@ -1,0 +1,344 @@
+"""Reconciliation on small stores built in a temporary folder (no NLP pipeline needed)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from trialwire.reconcile import reconcile
+from trialwire.reconcile.testing import StoreBuilder
+from trialwire.store import TABLES, Store
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEED_NEWS = SEEDS / "000_d9d605af51a8c166.txt"
+SEED_QA = SEEDS / "004_3d3ec858bae390bf.txt"
+
+AI_QA = """What is Rocatan and how is it treated?
+Educational purpose only. Exercise caution as content is pending human review.
+Rocatinlimab (Rocatan) for Atopic Dermatitis
+Rocatinlimab is an investigational T-cell rebalancing therapy targeting the OX40 receptor, currently being evaluated in the ROCKET phase 3 clinical trial program for moderate-to-severe atopic dermatitis in adults and adolescents.
+Our Medical A.I. is used by practicing medical doctors.
+"""
+TRADE = """Rocatinlimab phase 3 trials succeed
+By Jane Smith
+In the double-blind, placebo-controlled phase 3 ROCKET-IGNITE (IGNITE; NCT05398445) trial, rocatinlimab (AMG 451) improved skin clearance.
+Patients were adults aged 18 years or older with a confirmed diagnosis of atopic dermatitis for at least 1 year.
+The trial enrolled 769 adults.
+"""
+TRANSCRIPT = """Interview: rocantinlimab and the ROCKET program
+Captions were auto-generated.
+We studied rocantinlimab in IGNITE, NCT05724199, and in SHUTTLE, NCT05724199, for 24 weeks.
+"""
+PRESS = """NEWS RELEASE
+THOUSAND OAKS, Calif. /PRNewswire/ -- Amgen announced that rocatinlimab, also known as RCT-451X, met both co-primary endpoints in ROCKET-IGNITE. The study enrolled 769 adults.
+"""
+BLOG_A = """Rocatinlimab, nicknamed Rocatix by patients, is an OX40 antibody.
+By Ann Lee
+"""
+BLOG_B = """Patients call rocatinlimab Rocatix. It blocks OX40.
+By Tom Ray
+"""
+
+
+def _alias(b, doc, alias, drug="rocatinlimab", **kw):
+    b.fact("drug_aliases", doc, alias, drug=drug, alias=alias, alias_type=kw.pop("alias_type", "unknown"),
+           in_kb=kw.pop("in_kb", False), asserted_by="text", **kw)
+
+
+@pytest.fixture(scope="module")
+def rocket(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rocket")
+    b = StoreBuilder(out)
+    qa = b.doc("seeds/004.txt", AI_QA, kind="qa", url="https://www.droracle.ai/articles/545208",
+               published=dt.date(2025, 11, 23))
+    trade = b.doc("news/trade.txt", TRADE, kind="news", url="https://www.pharmacytimes.com/view/roca",
+                  published=dt.date(2026, 1, 21), byline="Jane Smith")
+    tr = b.doc("news/interview.txt", TRANSCRIPT, kind="qa", url="https://ajmc-mirror.vercel.app/view/x",
+               published=dt.date(2025, 10, 30))
+    pr = b.doc("press/amgen.txt", PRESS, kind="press_release", url="https://www.prnewswire.com/news/amgen-1",
+               published=dt.date(2025, 3, 1))
+    ba = b.doc("blogs/a.txt", BLOG_A, kind="news", url="https://eczemablog-one.example.org/post/1", byline="Ann Lee")
+    bb = b.doc("blogs/b.txt", BLOG_B, kind="news", url="https://skinforum-two.example.net/t/2", byline="Tom Ray")
+    for d in (qa, trade, tr, pr, ba, bb):
+        b.fact("drugs", d, "ocatinlimab", drug="rocatinlimab", mention="rocatinlimab", in_kb=True)
+    _alias(b, qa, "Rocatan")
+    _alias(b, trade, "AMG 451", alias_type="code", in_kb=True)
+    _alias(b, tr, "rocantinlimab")
+    _alias(b, pr, "RCT-451X")
+    _alias(b, ba, "Rocatix")
+    _alias(b, bb, "Rocatix")
+    b.fact("trials", trade, "ROCKET-IGNITE (IGNITE; NCT05398445)", trial="ROCKET-IGNITE", nct_id="NCT05398445",
+           phase="3", short_forms=["IGNITE"], drug="rocatinlimab")
+    b.fact("trials", tr, "IGNITE, NCT05724199", trial="IGNITE", nct_id="NCT05724199", phase="3", short_forms=[])
+    b.fact("trials", tr, "SHUTTLE, NCT05724199", trial="SHUTTLE", nct_id="NCT05724199", phase="3", short_forms=[])
+    b.fact("trials", pr, "ROCKET-IGNITE", trial="ROCKET-IGNITE", nct_id=None, phase="3", short_forms=[])
+    b.fact("trials", qa, "ROCKET phase 3", trial=None, nct_id="NCT05398445", phase="3", short_forms=[])
+    b.fact("sample_sizes", trade, "769 adults", trial="ROCKET-IGNITE", n=769, qualifier="exact", scope="trial")
+    b.fact("sample_sizes", pr, "769 adults", trial="IGNITE", n=769, qualifier="exact", scope="trial")
+    b.commit()
+    summary = reconcile(out)
+    return out, summary, {"qa": qa, "trade": trade, "transcript": tr, "press": pr}
+
+
+def rows(out: Path, table: str) -> list[dict]:
+    return Store(out).read(table).to_pylist()
+
+
+def alias(out, name):
+    return next(r for r in rows(out, "aliases") if r["alias"].lower() == name.lower())
+
+
+def test_tables_have_declared_schemas(rocket):
+    out, summary, _ = rocket
+    for table in ("aliases", "conflicts", "trial_registry"):
+        got = pq.read_schema(out / f"{table}.parquet").remove_metadata()
+        assert got.equals(TABLES[table].schema.remove_metadata())
+    assert summary.trials == len(rows(out, "trial_registry"))
+
+
+def test_rocatan_unverified_with_reason_and_similarity(rocket):
+    r = alias(rocket[0], "Rocatan")
+    assert r["status"] == "unverified"
+    assert r["reason_code"] == "low_credibility_only"
+    assert "low-credibility" in r["reason"] and "droracle.ai" in r["reason"]
+    assert r["nearest_known"] == "rocatinlimab" and 50 < r["similarity"] < 80
+    assert r["source_types"] == ["qa_ai"]
+
+
+def test_amg451_confirmed_from_knowledge_base(rocket):
+    r = alias(rocket[0], "AMG 451")
+    assert (r["status"], r["reason_code"]) == ("confirmed", "in_kb")
+    assert r["similarity"] == 100
+
+
+def test_alias_confirmed_by_company_release(rocket):
+    r = alias(rocket[0], "RCT-451X")
+    assert (r["status"], r["reason_code"]) == ("confirmed", "authoritative_source")
+    assert r["source_types"] == ["company"]
+
+
+def test_alias_corroborated_by_two_independent_sites(rocket):
+    r = alias(rocket[0], "Rocatix")
+    assert (r["status"], r["reason_code"]) == ("corroborated", "independent_sources")
+    assert len(r["doc_ids"]) == 2
+
+
+def test_near_miss_misspelling_unverified(rocket):
+    r = alias(rocket[0], "rocantinlimab")
+    assert (r["status"], r["reason_code"]) == ("unverified", "near_miss_spelling")
+    assert r["similarity"] >= 90 and r["nearest_known"] == "rocatinlimab"
+
+
+def test_same_site_twice_is_not_corroboration(tmp_path):
+    b = StoreBuilder(tmp_path)
+    d1 = b.doc("a.txt", BLOG_A, url="https://sameblog.example.org/1")
+    d2 = b.doc("b.txt", BLOG_B, url="https://sameblog.example.org/2")
+    for d in (d1, d2):
+        _alias(b, d, "Rocatix")
+    b.commit()
+    reconcile(tmp_path)
+    assert alias(tmp_path, "Rocatix")["status"] == "unverified"
+
+
+def test_trial_identity_merges_names_and_nct(rocket):
+    reg = {r["trial_key"]: r for r in rows(rocket[0], "trial_registry")}
+    ignite = reg["NCT05398445"]
+    assert ignite["name"] == "ROCKET-IGNITE"
+    assert {"ROCKET-IGNITE", "IGNITE"} <= set(ignite["names"])
+    evidence = json.loads(ignite["link_evidence"])
+    assert any(e["nct_id"] == "NCT05398445" and e["status"] == "linked" and e["quote"] for e in evidence)
+    assert any(e["nct_id"] == "NCT05724199" and e["status"].startswith("rejected") for e in evidence)
+    # the wrong link does not merge IGNITE into SHUTTLE's id
+    assert reg["NCT05724199"]["name"] == "SHUTTLE"
+    assert ignite["enrolled"] == 769
+
+
+def test_two_nct_ids_for_one_name_is_a_conflict(rocket):
+    c = [r for r in rows(rocket[0], "conflicts") if r["attribute"] == "nct_id"]
+    assert len(c) == 1 and c[0]["kind"] == "conflict" and c[0]["subject"] == "ROCKET-IGNITE"
+    assert c[0]["proposed_value"] == "NCT05398445"
+    values = {v["key"] for v in json.loads(c[0]["values_json"])}
+    assert values == {"NCT05398445", "NCT05724199"}
+
+
+def test_alias_conflict_row_lists_unverified_names(rocket):
+    c = next(r for r in rows(rocket[0], "conflicts") if r["attribute"] == "alias")
+    assert c["kind"] == "conflict" and c["subject"] == "rocatinlimab"
+    assert "Rocatan" in c["resolution"] and "rocantinlimab" in c["resolution"]
+
+
+def test_seed_population_scope_is_explained(tmp_path):
+    b = StoreBuilder(tmp_path)
+    news = b.doc(str(SEED_NEWS), SEED_NEWS.read_text(), url="https://www.pharmacytimes.com/view/x")
+    qa = b.doc(str(SEED_QA), SEED_QA.read_text(), kind="qa")
+    for d in (news, qa):
+        b.fact("drugs", d, "Rocatinlimab", drug="rocatinlimab", mention="Rocatinlimab", in_kb=True)
+    b.fact("trials", news, "ROCKET-IGNITE (IGNITE; NCT05398445)", trial="ROCKET-IGNITE", nct_id="NCT05398445",
+           phase="3", short_forms=["IGNITE"])
+    b.fact("trials", news, "ROCKET-HORIZON (HORIZON; NCT05651711)", trial="ROCKET-HORIZON",
+           nct_id="NCT05651711", phase="3", short_forms=["HORIZON"])
+    b.commit()
+    reconcile(tmp_path)
+    pop = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "population" and r["subject"] == "rocatinlimab"]
+    assert pop and pop[0]["kind"] == "scope"
+    assert "program" in pop[0]["resolution"] and "adolescent" in pop[0]["resolution"]
+    assert not [r for r in rows(tmp_path, "conflicts") if r["kind"] == "conflict" and r["attribute"] == "population"]
+
+
+def _sample_store(tmp_path, a: tuple[int, str], b_: tuple[int, str]):
+    b = StoreBuilder(tmp_path)
+    d1 = b.doc("one.txt", f"SURMOUNT-1 enrolled {a[0]} adults.\nBy A B", url="https://site-one.example.com/1")
+    d2 = b.doc("two.txt", f"The SURMOUNT-1 trial had {b_[0]} participants.\nBy C D", url="https://site-two.example.com/2")
+    b.fact("sample_sizes", d1, str(a[0]), trial="SURMOUNT-1", n=a[0], qualifier=a[1], scope="trial")
+    b.fact("sample_sizes", d2, str(b_[0]), trial="SURMOUNT-1", n=b_[0], qualifier=b_[1], scope="trial")
+    b.fact("trials", d1, "SURMOUNT-1", trial="SURMOUNT-1", nct_id="NCT04184622", phase="3")
+    b.fact("trials", d2, "SURMOUNT-1", trial="SURMOUNT-1", phase="3")
+    b.commit()
+    reconcile(tmp_path)
+    return [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "sample_size"]
+
+
+def test_sample_size_rounding(tmp_path):
+    c = _sample_store(tmp_path, (2500, "approximate"), (2539, "exact"))
+    assert len(c) == 1 and c[0]["kind"] == "rounding" and c[0]["proposed_value"] == "2,539"
+
+
+def test_sample_size_real_conflict(tmp_path):
+    c = _sample_store(tmp_path, (700, "exact"), (769, "exact"))
+    assert len(c) == 1 and c[0]["kind"] == "conflict"
+    assert c[0]["subject"] == "SURMOUNT-1"
+
+
+def test_trial_vs_program_count_is_scope(tmp_path):
+    b = StoreBuilder(tmp_path)
+    d1 = b.doc("one.txt", "Nearly 1,500 patients took part across both phase 3 trials.", url="https://a.example.com/1")
+    d2 = b.doc("two.txt", "The phase 2b trial of rocatinlimab enrolled 274 patients.", url="https://b.example.com/2")
+    for d in (d1, d2):
+        b.fact("drugs", d, None, drug="rocatinlimab", in_kb=True)
+    b.fact("sample_sizes", d1, "1,500", trial=None, n=1500, qualifier="approximate", scope="program")
+    b.fact("sample_sizes", d2, "274", trial=None, n=274, qualifier="exact", scope="trial")
+    b.commit()
+    reconcile(tmp_path)
+    c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "sample_size"]
+    assert [r["kind"] for r in c] == ["scope"]
+
+
+def test_newer_source_supersedes_a_date(tmp_path):
+    b = StoreBuilder(tmp_path)
+    old = b.doc("old.txt", "Kyowa Kirin expects to submit the application for rocatinlimab in the first half of 2025.",
+                url="https://news-a.example.com/1", published=dt.date(2024, 6, 1))
+    new = b.doc("new.txt", "Kyowa Kirin now plans to submit the application for rocatinlimab in the first half of 2026.",
+                url="https://news-b.example.com/2", published=dt.date(2026, 2, 1))
+    for d in (old, new):
+        b.fact("drugs", d, "rocatinlimab", drug="rocatinlimab", in_kb=True)
+    b.commit()
+    reconcile(tmp_path)
+    c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "date"]
+    assert len(c) == 1 and c[0]["kind"] == "update"
+    assert c[0]["proposed_value"] == "H1 2026"
+
+
+def test_frequency_conflict_vs_subset(tmp_path):
+    b = StoreBuilder(tmp_path)
+    texts = {"a": "250 mg every 1 weeks until week 16, then 250 mg every four weeks.",
+             "b": "250 mg every two weeks until week 16, then 250 mg every four weeks.",
+             "c": "Maintenance is 250 mg every four weeks."}
+    freqs = {"a": ["QW", "Q4W"], "b": ["Q2W", "Q4W"], "c": ["Q4W"]}
+    for name, text in texts.items():
+        d = b.doc(f"{name}.txt", text, url=f"https://{name}-site.example.com/x")
+        for f in freqs[name]:
+            b.fact("doses", d, "250 mg", drug="lebrikizumab", amount=250.0, unit="mg", route="subcutaneous", frequency=f)
+    b.commit()
+    reconcile(tmp_path)
+    c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "frequency"]
+    assert len(c) == 1 and c[0]["kind"] == "conflict" and c[0]["subject"] == "lebrikizumab"
+    assert not [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "route"]
+
+
+def test_endpoint_rounding_and_conflict(tmp_path):
+    b = StoreBuilder(tmp_path)
+    d1 = b.doc("a.txt", "In Clarity AD, ARIA-E occurred in 12.5% of lecanemab patients.", url="https://a.example.com/1",
+               published=dt.date(2022, 9, 28))
+    d2 = b.doc("b.txt", "In Clarity AD, ARIA-E occurred in 12.6% of lecanemab patients.", url="https://b.example.com/2",
+               published=dt.date(2022, 11, 30))
+    d3 = b.doc("c.txt", "Clarity AD: ARIA-E in about 13% of treated patients.", url="https://c.example.com/3")
+    for d, v in ((d1, 12.5), (d2, 12.6), (d3, 13.0)):
+        b.fact("endpoint_results", d, "ARIA-E", endpoint="ARIA-E", arm="lecanemab", value=v, unit="%",
+               trial="Clarity AD", drug="lecanemab")
+        b.fact("trials", d, "Clarity AD", trial="Clarity AD", phase="3")
+    b.commit()
+    reconcile(tmp_path)
+    c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "endpoint_result"]
+    assert len(c) == 1 and c[0]["kind"] == "conflict" and c[0]["subject"] == "Clarity AD"
+
+
+def test_internal_contradiction_only_is_not_a_conflict(tmp_path):
+    b = StoreBuilder(tmp_path)
+    d = b.doc("a.txt", "SHUTTLE was double-blind. Masking: None (Open Label).", url="https://a.example.com/1")
+    b.fact("trials", d, "SHUTTLE", trial="SHUTTLE", phase="3")
+    b.commit()
+    reconcile(tmp_path)
+    assert not rows(tmp_path, "conflicts")
+
+
+def test_masking_conflict_across_documents(tmp_path):
+    b = StoreBuilder(tmp_path)
+    d1 = b.doc("a.txt", "ROCKET-IGNITE is a double-blind, placebo-controlled trial.", url="https://a.example.com/1")
+    d2 = b.doc("b.txt", "ROCKET-Ignite study. Masking: None (Open Label).", url="https://b.example.com/2")
+    for d in (d1, d2):
+        b.fact("trials", d, "ROCKET-I", trial="ROCKET-IGNITE", phase="3")
+    b.commit()
+    reconcile(tmp_path)
+    c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "other"]
+    assert len(c) == 1 and c[0]["kind"] == "conflict" and c[0]["subject"] == "ROCKET-IGNITE"
+
+
+def test_newest_version_of_a_source_is_used(tmp_path):
+    b = StoreBuilder(tmp_path)
+    v1 = b.doc("page.html", "Rocatinlimab, also called Rocatoo, is an antibody.", url="https://page.example.com/a")
+    v2 = b.doc("page.html", "Rocatinlimab is an antibody (updated).", url="https://page.example.com/a",
+               version=2, previous_doc_id=v1)
+    _alias(b, v1, "Rocatoo")
+    b.fact("drugs", v2, "Rocatinlimab", drug="rocatinlimab", in_kb=True)
+    b.commit()
+    reconcile(tmp_path)
+    assert not rows(tmp_path, "aliases")
+
+
+def test_decisions_applied_on_next_run(rocket, tmp_path):
+    out = rocket[0]
+    conflict = next(r for r in rows(out, "conflicts") if r["attribute"] == "nct_id")
+    decisions = tmp_path / "decisions.yaml"
+    decisions.write_text(
+        "aliases:\n"
+        "  - {drug: rocatinlimab, alias: rocatan, decision: reject, note: AI page, no such brand}\n"
+        "  - {drug: rocatinlimab, alias: Rocatix, decision: accept}\n"
+        "  - {drug: rocatinlimab, alias: Nonexistent, decision: accept}\n"
+        "conflicts:\n"
+        f"  - {{conflict_id: {conflict['conflict_id']}, pick: NCT05398445, note: registry checked}}\n")
+    summary = reconcile(out, decisions)
+    try:
+        r = alias(out, "Rocatan")
+        assert (r["status"], r["reason_code"]) == ("unverified", "analyst_decision")
+        assert r["decision"].startswith("reject") and "AI page" in r["decision"]
+        assert alias(out, "Rocatix")["status"] == "confirmed"
+        c = next(x for x in rows(out, "conflicts") if x["conflict_id"] == conflict["conflict_id"])
+        assert c["decision"].startswith("pick NCT05398445") and c["proposed_value"] == "NCT05398445"
+        assert summary.decisions_applied == 3
+        assert any("Nonexistent".lower() in p.lower() for p in summary.decision_problems)
+    finally:
+        reconcile(out)  # leave the shared store as the other tests expect it
+
+
+def test_weak_facts_do_not_corroborate(tmp_path):
+    b = StoreBuilder(tmp_path)
+    d1 = b.doc("a.txt", BLOG_A, url="https://one.example.org/1")
+    d2 = b.doc("b.txt", BLOG_B, url="https://two.example.net/2")
+    _alias(b, d1, "Rocatix", confidence=0.3)
+    _alias(b, d2, "Rocatix", confidence=0.3)
+    b.commit()
+    reconcile(tmp_path)
+    assert alias(tmp_path, "Rocatix")["status"] == "unverified"
