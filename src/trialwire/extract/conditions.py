@@ -1,11 +1,57 @@
-"""Records for conditions from a parsed Doc (first pass: to be filled in)."""
+"""Condition (indication) and adverse-event records from `trialwire_conditions` mentions.
+
+Conditions: one row per (document, canonical condition) that the document names in an
+indication context at least once, or names in its title, or names in two or more sentences
+outside a harms context - never a name only negated ("without diabetes"). Adverse events: one
+row per canonical event named in a harms context and not kept as an indication of the same
+document (asthma studied as an indication is not an adverse event). Events are attributed to the
+document's main drug when it has one.
+"""
 from __future__ import annotations
+
+from collections import defaultdict
 
 from spacy.tokens import Doc
 
+from ..nlp.mention import Mention, mentions
+from .drugs import kept_drugs
 from .provenance import SentenceIndex
-from .records import Record
+from .records import AdverseEvent, Condition, Record
+
+
+def main_drug(doc: Doc, index: SentenceIndex) -> str | None:
+    kept = kept_drugs(doc, index)
+    if not kept:
+        return None
+    return max(kept, key=lambda d: (len(kept[d]), -min(m.start_char for m in kept[d])))
 
 
 def condition_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
-    return []
+    by_canon: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions(doc, "CONDITION") + mentions(doc, "ADVERSE_EVENT"):
+        by_canon[m.norm].append(m)
+    drug = main_drug(doc, index)
+    out: list[Record] = []
+    conditions = set()
+    for canon, ms in by_canon.items():
+        ms = sorted(ms, key=lambda m: m.start_char)
+        live = [m for m in ms if not m.data.get("negated")]
+        ind = [m for m in live if m.data.get("context") == "indication"]
+        plain = [m for m in live if m.data.get("context") == "mention"]
+        in_title = [m for m in plain if m.data.get("sent_index") == 0]
+        from_conditions = [m for m in plain if not m.data.get("adverse_lexicon")]
+        keep = ind or in_title or len({m.data.get("sent_index") for m in from_conditions}) >= 2
+        if keep:
+            first = (ind or in_title or from_conditions)[0]
+            conditions.add(canon)
+            out.append(Condition(index.prov(doc_id, first.start_char, first.end_char, first.component,
+                                            first.confidence), condition=canon, mention=first.text, drug=drug))
+    for canon, ms in by_canon.items():
+        if canon in conditions:
+            continue
+        adv = [m for m in ms if m.data.get("context") == "adverse" and not m.data.get("negated")]
+        if adv:
+            first = min(adv, key=lambda m: m.start_char)
+            out.append(AdverseEvent(index.prov(doc_id, first.start_char, first.end_char, first.component,
+                                               first.confidence), event=canon, mention=first.text, drug=drug))
+    return out

@@ -193,6 +193,7 @@ class DoseFinder:
         for h in hits:
             s0, s1 = bounds[h.sent]
             before = text[max(s0, h.start - 60):h.start]
+            before = re.split(r"followed\s+by|\bthen\b|\bafter\b|;", before, flags=re.I)[-1]
             if self.loading.search(before):
                 h.is_loading = True
             sched = [w for w in weeks if w.kind == "schedule" and s0 <= w.start < s1 and w.start >= h.end
@@ -218,8 +219,9 @@ class DoseFinder:
                         continue
                     h.codes = codes
                     h.schedule = h.schedule or schedule
+        loading_sents = {h.sent for h in hits if h.is_loading}
         for h in hits:
-            if h.codes and not h.schedule:
+            if h.codes and not h.schedule and h.sent not in loading_sents:
                 s0, s1 = bounds[h.sent]
                 sw = [w for w in weeks if s0 <= w.start < s1]
                 h.schedule = regimen_schedule(text[s0:s1], sw, h.codes) if any(w.kind == "schedule" for w in sw) else None

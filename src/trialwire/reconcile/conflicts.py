@@ -246,6 +246,13 @@ def dose_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
     return out
 
 
+def age_label(value: str) -> str:
+    """'adolescent+adult' -> 'adolescents and adults'; 'adult' -> 'adults only'."""
+    words = {"child": "children", "adolescent": "adolescents", "adult": "adults"}
+    parts = [words.get(p, p) for p in value.split("+")]
+    return parts[0] + " only" if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def population_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
     """Age groups from the population phrase next to a stated sample size."""
     out = []
@@ -262,7 +269,7 @@ def population_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
             continue
         level = "trial" if ident else (r.get("scope") if r.get("scope") in ("program",) else UNNAMED)
         value = "+".join(g for g in ("child", "adolescent", "adult") if g in groups)
-        out.append(Claim(subject, "population", "age_groups", value, r["population"], level=level, **_prov(r)))
+        out.append(Claim(subject, "population", "age_groups", value, age_label(value), level=level, **_prov(r)))
     return out
 
 
@@ -287,7 +294,8 @@ def text_fact_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
                 if not subject:
                     continue
                 level = UNNAMED if (tc.level == "trial" and subject == drug) else tc.level
-                out.append(Claim(subject, tc.attribute, tc.facet, tc.value, tc.display, doc_id, tc.sentence,
+                display = age_label(tc.value) if tc.facet == "age_groups" else tc.display
+                out.append(Claim(subject, tc.attribute, tc.facet, tc.value, display, doc_id, tc.sentence,
                                  tc.start, tc.end, 1.0, level=level))
     return out
 
