@@ -15,6 +15,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import ingest  # noqa: E402
 
 
+def build_deployment(cron: str, sources: list[str], config: str | None, out: str):
+    return ingest.to_deployment(name="trialwire-scheduled", cron=cron,
+                                parameters={"source": sources, "out": out, "config": config, "lock_wait_s": 60.0})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cron", default="0 * * * *", help="schedule (default: hourly)")
@@ -22,9 +27,8 @@ def main() -> None:
     ap.add_argument("--config", default=None, help="sources YAML")
     ap.add_argument("--out", default="data/processed")
     a = ap.parse_args()
-    ingest.serve(name="trialwire-scheduled", cron=a.cron,
-                 parameters={"source": a.source or ([] if a.config else ["data/raw"]), "out": a.out,
-                             "config": a.config, "lock_wait_s": 60.0})
+    from prefect import serve
+    serve(build_deployment(a.cron, a.source or ([] if a.config else ["data/raw"]), a.config, a.out))
 
 
 if __name__ == "__main__":

@@ -107,3 +107,33 @@ def test_console_command_and_scorer(first_run, tmp_path):
 def test_data_dictionary_is_current():
     from trialwire.store.datadict import render_data_dictionary
     assert (ROOT / "docs" / "DATA.md").read_text() == render_data_dictionary(), "run `trialwire datadict`"
+
+
+def test_run_publishes_artifacts(first_run):
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    out, summary = first_run
+
+    async def latest(key):
+        async with get_client() as client:
+            found = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+            return found[-1] if found else None
+
+    markdown = asyncio.run(latest("trialwire-run-summary"))
+    assert markdown is not None and summary["run_id"] in markdown.data and "Quarantined (3)" in markdown.data
+    assert asyncio.run(latest("trialwire-run-counts")) is not None
+    assert "picture.png" in str(asyncio.run(latest("trialwire-quarantined")).data)
+
+
+def test_scheduled_deployment_has_the_cron_schedule():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("trialwire_deploy", ROOT / "flows" / "deploy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    deployment = module.build_deployment("15 3 * * *", ["data/raw"], None, "data/processed")
+    assert deployment.name == "trialwire-scheduled"
+    assert deployment.schedules[0].schedule.cron == "15 3 * * *"
+    assert deployment.parameters["out"] == "data/processed"

@@ -53,8 +53,8 @@ def build(out: Path) -> dict:
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
     ids = build(out)
-    conflict = next(r for r in Store(out).read("conflicts").to_pylist()
-                    if r["attribute"] == "sample_size") if reconcile(out) else None
+    reconcile(out)
+    conflict = next(r for r in Store(out).read("conflicts").to_pylist() if r["attribute"] == "sample_size")
     (out / "decisions.yaml").write_text(
         "aliases:\n  - {drug: rocatinlimab, alias: Rocatan, decision: reject, note: no such brand}\n"
         f"conflicts:\n  - {{conflict_id: {conflict['conflict_id']}, pick: '769', note: company figure}}\n")

@@ -19,18 +19,19 @@ from .provenance import SentenceIndex
 from .records import AdverseEvent, Condition, Record
 
 
-def main_drug(doc: Doc, index: SentenceIndex) -> str | None:
-    kept = kept_drugs(doc, index)
-    if not kept:
-        return None
-    return max(kept, key=lambda d: (len(kept[d]), -min(m.start_char for m in kept[d])))
-
-
 def condition_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
     by_canon: dict[str, list[Mention]] = defaultdict(list)
+    kept = kept_drugs(doc, index)
+    drug = max(kept, key=lambda d: (len(kept[d]), -min(m.start_char for m in kept[d]))) if kept else None
+    # sentences that name only drugs this document does not report (another product's indication)
+    sent_drugs: dict[int, set[str]] = defaultdict(set)
+    for m in mentions(doc):
+        if m.label in ("DRUG", "DRUG_CANDIDATE"):
+            sent_drugs[index.locate(m.start_char)[0]].add(m.norm)
+    other_drug_sents = {k for k, ds in sent_drugs.items() if not ds & set(kept)}
     for m in mentions(doc, "CONDITION") + mentions(doc, "ADVERSE_EVENT"):
-        by_canon[m.norm].append(m)
-    drug = main_drug(doc, index)
+        if m.data.get("reportable", True) and m.data.get("sent_index") not in other_drug_sents:
+            by_canon[m.norm].append(m)
     out: list[Record] = []
     conditions = set()
     for canon, ms in by_canon.items():

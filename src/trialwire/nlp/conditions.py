@@ -16,6 +16,7 @@ or a short line under a harms list head ("Side effects include:") makes an adver
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ class ContextRules:
     adverse_sentence: re.Pattern
     adverse_list_head: re.Pattern
     negated_before: re.Pattern
+    adverse_weak: re.Pattern
+    drug_reference: re.Pattern
+    list_continuation: re.Pattern
 
     @classmethod
     def load(cls, path) -> "ContextRules":
@@ -65,13 +69,17 @@ class ContextRules:
         def rx(kind: str) -> re.Pattern:
             return re.compile("|".join(f"(?:{v})" for v in kinds.get(kind, [never])), re.I)
         return cls(rx("indication_before"), rx("indication_after"), rx("adverse_sentence"),
-                   rx("adverse_list_head"), rx("negated_before"))
+                   rx("adverse_list_head"), rx("negated_before"), rx("adverse_weak"), rx("drug_reference"),
+                   rx("list_continuation"))
 
 
 class ConditionMatcher:
     def __init__(self, name: str, lexicon: dict[str, str], adverse: dict[str, str], rules: ContextRules,
-                 max_ngram: int):
+                 max_ngram: int, not_indications: frozenset[str] = frozenset(),
+                 not_events: frozenset[str] = frozenset()):
         self.name = name
+        self.not_indications = not_indications
+        self.not_events = not_events
         self.lexicon = lexicon
         self.adverse = adverse
         self.rules = rules
@@ -107,10 +115,11 @@ class ConditionMatcher:
                 i += 1
         return out
 
-    def adverse_sentences(self, doc: Doc) -> set[int]:
-        """Indexes of sentences about harms: cue sentences and the short lines under a list head."""
+    def adverse_sentences(self, sents, drug_sents: set[int]) -> set[int]:
+        """Indexes of sentences about harms: strong-cue sentences, weak-cue sentences that name a
+        drug or the treatment, and the short lines under a list head."""
         out, in_list = set(), False
-        for k, sent in enumerate(doc.sents):
+        for k, sent in enumerate(sents):
             t = sent.text.strip()
             if not t:
                 continue
@@ -122,7 +131,8 @@ class ConditionMatcher:
                 out.add(k)
                 continue
             in_list = False
-            if self.rules.adverse_sentence.search(t):
+            if self.rules.adverse_sentence.search(t) or (
+                    self.rules.adverse_weak.search(t) and (k in drug_sents or self.rules.drug_reference.search(t))):
                 out.add(k)
         return out
 
@@ -140,7 +150,9 @@ class ConditionMatcher:
         text = doc.text
         sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
         starts = [s.start_char for s in sents]
-        adverse_idx = self.adverse_sentences(doc) if sents else set()
+        drug_sents = {max(0, bisect.bisect_right(starts, m.start_char) - 1)
+                      for m in mentions(doc) if m.label in ("DRUG", "DRUG_CANDIDATE", "ALIAS")}
+        adverse_idx = self.adverse_sentences(sents, drug_sents) if sents else set()
         found: list[tuple[int, int, str, str]] = list(self.lexicon_matches(doc))
         spans = [(s, e) for s, e, _, _ in found]
 
@@ -149,8 +161,12 @@ class ConditionMatcher:
 
         # abbreviations the document defines for a lexicon term
         for abrv in getattr(doc._, "abbreviations", None) or []:
-            long_key = condition_key(LEADING_MODIFIERS.sub("", abrv._.long_form.text))
-            canonical = self.lexicon.get(long_key) or self.adverse.get(long_key)
+            long_form = abrv._.long_form.text
+            canonical = None
+            for form in (long_form, LEADING_MODIFIERS.sub("", long_form)):
+                canonical = self.lexicon.get(condition_key(form)) or self.adverse.get(condition_key(form))
+                if canonical:
+                    break
             if canonical and free(abrv.start_char, abrv.end_char):
                 found.append((abrv.start_char, abrv.end_char, canonical, "abbreviation"))
                 spans.append((abrv.start_char, abrv.end_char))
@@ -162,17 +178,27 @@ class ConditionMatcher:
                     found.append((ent.start_char, ent.end_char, canonical, "ner"))
                     spans.append((ent.start_char, ent.end_char))
 
-        import bisect
+        prev = None  # (end_char, sentence, context) of the previous name
         for s, e, canonical, src in sorted(found):
+            while e > s + 1 and text[e - 1] in ".,;:":
+                e -= 1
             k = max(0, bisect.bisect_right(starts, s) - 1)
             sent = sents[k]
             ctx, negated = self.context(text, s, e, sent.start_char, sent.end_char, k in adverse_idx)
+            if prev is not None and prev[1] == k and prev[2] != "mention" and ctx != "indication" \
+                    and self.rules.list_continuation.match(text[prev[0]:s]):
+                ctx = prev[2]
+            prev = (e, k, ctx)
             if src == "ner" and ctx == "mention":
                 continue
+            key = condition_key(canonical)
+            reportable = key not in (self.not_events if ctx == "adverse" else self.not_indications) \
+                and condition_key(text[s:e]) not in (self.not_events if ctx == "adverse" else self.not_indications)
             label = "ADVERSE_EVENT" if ctx == "adverse" else "CONDITION"
             conf = {"indication": 0.9, "adverse": 0.8, "mention": 0.5}[ctx] * (0.7 if src == "ner" else 1.0)
             add_mention(doc, Mention(label, s, e, text[s:e], canonical, self.name, conf,
                                      {"canonical": canonical, "context": ctx, "source": src, "negated": negated,
+                                      "reportable": reportable,
                                       "sent_index": k, "adverse_lexicon": src == "adverse"}))
         return doc
 
@@ -180,11 +206,16 @@ class ConditionMatcher:
 @Language.factory(
     "trialwire_conditions",
     default_config={"lexicon": "rules/conditions_lexicon.tsv", "adverse_lexicon": "rules/adverse_lexicon.tsv",
-                    "contexts": "rules/conditions_contexts.tsv", "max_ngram": 6},
+                    "contexts": "rules/conditions_contexts.tsv",
+                    "not_indications": "rules/conditions_not_indications.txt",
+                    "not_events": "rules/adverse_not_events.txt", "max_ngram": 6},
     requires=["doc.sents"], assigns=["doc._.mentions"])
-def make_conditions(nlp: Language, name: str, lexicon: str, adverse_lexicon: str, contexts: str, max_ngram: int):
+def make_conditions(nlp: Language, name: str, lexicon: str, adverse_lexicon: str, contexts: str,
+                    not_indications: str, not_events: str, max_ngram: int):
+    def keys(path: str) -> frozenset[str]:
+        return frozenset(condition_key(x) for x in read_lines(rules_path(path)))
     return ConditionMatcher(name, load_lexicon(lexicon), load_lexicon(adverse_lexicon), ContextRules.load(contexts),
-                            max_ngram)
+                            max_ngram, keys(not_indications), keys(not_events))
 
 
 __all__ = ["ConditionMatcher", "condition_key", "load_lexicon", "read_lines"]

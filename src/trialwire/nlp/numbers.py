@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..paths import RULES_DIR
 
-DASH = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212-"
+DASH = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\\-"
 DASH_CLASS = f"[{DASH}]"
 
 WORD_NUMBERS = {

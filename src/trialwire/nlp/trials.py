@@ -1,12 +1,475 @@
-"""Rule component trialwire_trials (first pass: to be filled in)."""
+"""Rule component trialwire_trials: trial names and acronyms, programs, short forms, NCT links,
+phases, enrolled and arm sizes, randomization ratios.
+
+Names are found by shape, never from a list: ALLCAPS words (IGNITE), names with hyphenated or
+numbered parts (ROCKET-IGNITE, SURMOUNT-1, TRAILBLAZER-ALZ 2, COAST 1), mixed-case acronyms
+(ADvocate 1, ADhere) and Title + ACRONYM (Clarity AD). A shape becomes a trial in context: a
+trial word after it ("the IGNITE study", "SURMOUNT-1 clinical trial"), a list ending in one
+("ADvocate 1, ADvocate 2, and ADhere studies"), a list inside "trial (A, B or C)", a naming cue
+("called ADvocate1 and ADvocate2"), an adjacent registry id ("ROCKET-SHUTTLE (NCT05724199)") or
+a phase right before it. A name followed by "program" is a program and never a trial, as is the
+first part of hyphenated trial names (ROCKET of ROCKET-IGNITE); hyphenated names that start with a
+program name are trials (ROCKET-SHUTTLE). A later name equal to the last part of a full name is
+its short form (IGNITE -> ROCKET-IGNITE).
+
+Phases bind to the names right after or before them; an unbound phase in a sentence goes to the
+sentence's unbound names; trials still without one inherit the first unbound phase of the
+document (a program or a trial the text does not name: "the Phase 3 ROCKET program").
+
+The trial summary (one dict per trial) is left in `doc.user_data["trialwire.trials"]` and
+`doc.user_data["trialwire.sample_sizes"]`; spans are TRIAL_NAME, PHASE, SAMPLE_SIZE and RATIO
+mentions.
+"""
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ..paths import MODELS_DIR
+from .assertion import assertion_of
+from .mention import Mention, add_mention, mentions
+from .numbers import DASH_CLASS, NUMBER, WORD_NUM, parse_int
 
-@Language.factory("trialwire_trials")
-def make_trials(nlp: Language, name: str):
+ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+PHASE_VALUE = r"(?:[1-4]|IV|I{1,3})(?:[ab])?"
+PHASE_RE = re.compile(
+    rf"\bphase[\s{DASH_CLASS[1:-1]}]*(?P<a>{PHASE_VALUE})(?:\s*(?:/|{DASH_CLASS}|and|or)\s*(?P<b>{PHASE_VALUE}))?(?![\w])",
+    re.I)
+NO_NUMBER_AFTER = r"(?!\s*(?:%|percent|weeks?|months?|years?|days?|mg|mcg|g\b|ml|kg|lb|patients|participants|people|adults|,\d|\.\d))"
+NAME_RE = re.compile(
+    rf"(?<![\w\-/])(?P<name>"
+    rf"(?:[A-Z]{{2,}}[A-Za-z0-9]*(?:-[A-Za-z0-9]+)+"     # ROCKET-IGNITE, SURMOUNT-1, TRAILBLAZER-ALZ
+    rf"|[A-Z][A-Z0-9]{{2,}}(?![a-z])"                    # IGNITE, ASCEND
+    rf"|[A-Z]{{2,}}[a-z]+[0-9]*"                         # ADvocate1, ADhere
+    rf"|[A-Z][a-z]{{2,}} [A-Z]{{2,}}(?![a-z\-]))"         # Clarity AD
+    rf"(?:[ {DASH_CLASS[1:-1]}]?[0-9]{{1,2}}[a-z]?(?![\w:/]|[.,]\d){NO_NUMBER_AFTER})?)"
+    rf"(?![\w\-])")
+
+
+def name_key(s: str) -> str:
+    return re.sub(rf"[\s{DASH_CLASS[1:-1]}_.]", "", s).lower()
+
+
+def norm_phase(a: str, b: str | None = None) -> str:
+    def one(x: str) -> str:
+        x = x.lower()
+        m = re.fullmatch(r"(iv|i{1,3}|[1-4])([ab])?", x)
+        if not m:
+            return x
+        return ROMAN.get(m.group(1), m.group(1)) + (m.group(2) or "")
+    return one(a) + (f"/{one(b)}" if b else "")
+
+
+@dataclass
+class Cand:
+    start: int
+    end: int
+    text: str
+    key: str
+    sent: int
+    role: str | None = None  # trial | program
+    trial_key: str | None = None
+
+
+@dataclass
+class TrialInfo:
+    key: str
+    names: list[str] = field(default_factory=list)
+    first: int = 0
+    first_end: int = 0
+    nct: str | None = None
+    ids: dict = field(default_factory=dict)
+    phase: str | None = None
+    phase_how: str | None = None
+    phase_span: tuple[int, int] | None = None
+    enrolled: int | None = None
+    enrolled_qualifier: str | None = None
+    arm_sizes: list[int] | None = None
+    ratio: str | None = None
+    ratio_matches_arms: bool | None = None
+    assertion: str | None = None
+
+    @property
+    def name(self) -> str | None:
+        return max(self.names, key=len) if self.names else None
+
+
+class TrialFinder:
+    def __init__(self, rules_path: Path, extra_stopwords: set[str] | None = None):
+        r = yaml.safe_load(rules_path.read_text(encoding="utf-8"))
+        alt = lambda xs: "|".join(f"(?:{x})" for x in xs)  # noqa: E731
+        self.mod = alt(r["modifiers"])
+        self.kw = alt(r["trial_keywords"])
+        self.prog = alt(r["program_keywords"])
+        paren = r"(?:[(\[][^()\[\]]{0,80}[)\]]\s*)?"
+        mods = rf"(?:(?:{self.mod})[\s,]+){{0,5}}"
+        self.program_after = re.compile(rf"^\s*{paren}{mods}(?:{self.prog})\b", re.I)
+        self.trial_after = re.compile(rf"^\s*{paren}{mods}(?:{self.kw})\b", re.I)
+        self.phase_before = re.compile(rf"\bphase\s*{PHASE_VALUE}\s+(?:(?:{self.mod})\s+){{0,3}}$", re.I)
+        self.list_gap = re.compile(rf"^\s*{paren}(?:,\s*(?:and|or)?|;|and|or|&)\s*$", re.I)
+        self.list_open = re.compile(rf"(?:{self.kw})\s*[(\[]\s*$", re.I)
+        self.naming = re.compile(rf"\b(?:{alt(r['naming_cues'])})\s+$", re.I)
+        self.stop = {s.lower() for s in r["stopwords"]} | {s.lower() for s in (extra_stopwords or set())}
+        self.pooled = re.compile(alt(r["pooled_cues"]), re.I)
+        pop = alt(r["population_words"])
+        qual = alt(r["size_qualifiers"])
+        self.size_re = re.compile(
+            rf"(?:(?P<q>{qual})\s+)?(?<![\d,.])(?P<n>{NUMBER})\s+(?:(?:adult|adolescent|pediatric|paediatric|"
+            rf"eligible|evaluable|randomi[sz]ed|enrolled|total|Japanese|Chinese|US|global)\s+){{0,2}}(?P<pop>{pop})\b", re.I)
+        self.enrol_re = re.compile(rf"\benrol(?:l?ment|led|ling)\b[^.\n]{{0,30}}?(?P<n>{NUMBER})", re.I)
+        self.arm_re = re.compile(r"\(\s*n\s*=\s*(\d[\d,]*)\s*\)", re.I)
+        self.resp_re = re.compile(rf"\(\s*(?P<nums>{NUMBER}(?:\s*,\s*(?:and\s+)?{NUMBER})*(?:\s*,?\s*and\s+{NUMBER})?)\s*,\s*respectively\s*\)", re.I)
+        self.rand_cue = re.compile(alt(r["randomization_cues"]), re.I)
+        num = rf"(?:\d{{1,2}}|{WORD_NUM})"
+        self.ratio_re = re.compile(
+            rf"(?<![\d:.])(?P<r>\d{{1,2}}(?:\s*:\s*\d{{1,2}}){{1,5}})(?![\d:])"
+            rf"|\b(?P<t>{num}(?:[\s{DASH_CLASS[1:-1]}]+to[\s{DASH_CLASS[1:-1]}]+{num}){{1,5}})\b", re.I)
+
+    # ---------------------------------------------------------------- names
+    def candidates(self, doc: Doc, starts: list[int]) -> list[Cand]:
+        text = doc.text
+        drug_spans = [(m.start_char, m.end_char) for m in mentions(doc) if m.label in ("DRUG", "DRUG_CANDIDATE")]
+        out = []
+        for m in NAME_RE.finditer(text):
+            s, e, name = m.start(), m.end(), m.group("name")
+            first = re.split(rf"[\s{DASH_CLASS[1:-1]}]", name)[0]
+            if name.lower() in self.stop or first.lower() in self.stop or re.sub(r"\s?\d+$", "", name).lower() in self.stop:
+                continue
+            if re.search(r"phase\s*$", text[max(0, s - 8):s], re.I):
+                continue
+            if any(ds < e and s < de for ds, de in drug_spans):
+                continue
+            if name.isupper() and len(name) > 3 and s > 0 and text[max(0, s - 40):s].isupper() and "\n" not in text[max(0, s - 40):s]:
+                continue  # inside an all-caps heading or dateline
+            out.append(Cand(s, e, name, name_key(name), bisect_right(starts, s) - 1))
+        return out
+
+    def classify(self, text: str, cands: list[Cand]) -> None:
+        # chains of names joined by list separators: "A (x), B (y) and C trials"
+        chains: list[list[Cand]] = []
+        for c in cands:
+            if chains and self.list_gap.match(text[chains[-1][-1].end:c.start]):
+                chains[-1].append(c)
+            else:
+                chains.append([c])
+        programs: set[str] = set()
+        trials: set[str] = set()
+        for chain in chains:
+            last = chain[-1]
+            after = text[last.end:last.end + 160]
+            before = text[max(0, chain[0].start - 60):chain[0].start]
+            if self.program_after.match(after):
+                # only the last name carries "program"; earlier list members are not programs
+                programs.add(last.key)
+                continue
+            role = None
+            if self.trial_after.match(after) or self.list_open.search(before) or self.naming.search(before) \
+                    or self.phase_before.search(before):
+                role = "trial"
+            for c in chain:
+                a = text[c.end:c.end + 60]
+                b = text[max(0, c.start - 40):c.start]
+                if role or re.match(r"^\s*[(\[][^()\[\]]{0,40}?NCT\s?\d{8}", a) or re.search(r"NCT\s?\d{8}\s*[)\]]?\s*[(\[]\s*$", b):
+                    trials.add(c.key)
+                elif "-" in c.text and strong_shape(c.text):
+                    trials.add(c.key)
+        # first parts of hyphenated trial names are programs when they stand alone
+        for c in cands:
+            if "-" in c.text and c.key in trials:
+                head = name_key(re.split(r"-", c.text)[0])
+                if any(x.key == head for x in cands):
+                    programs.add(head)
+        # hyphenated names that start with a program name are trials of it
+        for c in cands:
+            if "-" in c.text and name_key(c.text.split("-")[0]) in programs and c.key not in programs:
+                trials.add(c.key)
+        trials -= programs
+        # short forms: a name equal to the last part of a hyphenated trial name
+        short: dict[str, str] = {}
+        for c in cands:
+            if c.key in trials and "-" in c.text:
+                tail = name_key(c.text.split("-")[-1])
+                if len(tail) >= 4 and not tail.isdigit():
+                    short.setdefault(tail, c.key)
+        for c in cands:
+            if c.key in trials:
+                c.role, c.trial_key = "trial", short.get(c.key, c.key) if "-" not in c.text else c.key
+            elif c.key in short:
+                c.role, c.trial_key = "trial", short[c.key]
+            elif c.key in programs:
+                c.role = "program"
+        # a short form that is itself listed as a trial resolves to the full name
+        for c in cands:
+            if c.role == "trial" and c.trial_key in short and c.trial_key not in {x.key for x in cands if "-" in x.text and x.key == c.trial_key}:
+                c.trial_key = short[c.trial_key]
+
+
+def strong_shape(name: str) -> bool:
+    """ROCKET-IGNITE, ROCKET-Ignite: two alphabetic parts of four letters or more, the first all caps."""
+    parts = name.split("-")
+    return (len(parts) >= 2 and parts[0].isupper() and parts[0].isalpha() and len(parts[0]) >= 4
+            and all(p.isalpha() and len(p) >= 4 and p[0].isupper() for p in parts[1:]))
+
+
+def _chain_members(text: str, trial_cands: list[Cand], i: int, step: int, gap: re.Pattern) -> list[Cand]:
+    out = [trial_cands[i]]
+    j = i
+    while 0 <= j + step < len(trial_cands):
+        a, b = (trial_cands[j], trial_cands[j + step]) if step > 0 else (trial_cands[j + step], trial_cands[j])
+        if not gap.match(text[a.end:b.start]):
+            break
+        j += step
+        out.append(trial_cands[j])
+    return out
+
+
+def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
+    text = doc.text
+    sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+    starts = [s.start_char for s in sents]
+    sent_text = [s.text for s in sents]
+    cands = finder.candidates(doc, starts)
+    finder.classify(text, cands)
+    tc = [c for c in cands if c.role == "trial"]
+    infos: dict[str, TrialInfo] = {}
+    for c in tc:
+        info = infos.setdefault(c.trial_key, TrialInfo(c.trial_key, first=c.start, first_end=c.end))
+        if c.text not in info.names:
+            info.names.append(c.text)
+    for c in cands:  # the full name may be seen only after its short form
+        if c.role == "trial" and c.key == c.trial_key and c.text not in infos[c.key].names:
+            infos[c.key].names.append(c.text)
+
+    # registry ids linked to a name: "NAME (SHORT; NCT...)" or "NCT... (NAME)"
+    ids = [m for m in mentions(doc, "TRIAL_ID")]
+    linked: set[int] = set()
+    for k, m in enumerate(ids):
+        reg = (m.data or {}).get("registry", "nct")
+        for c in tc:
+            gap_after = text[c.end:m.start_char]
+            gap_before = text[m.end_char:c.start] if c.start >= m.end_char else None
+            if (c.end <= m.start_char and re.fullmatch(r"\s*[(\[][^()\[\]]{0,40}", gap_after)) or \
+                    (gap_before is not None and re.fullmatch(r"\s*[(\[]\s*", gap_before)):
+                info = infos[c.trial_key]
+                if reg == "nct":
+                    info.nct = info.nct or m.norm
+                else:
+                    info.ids.setdefault(reg, m.norm)
+                linked.add(k)
+                break
+
+    # phases
+    phases = []
+    for m in PHASE_RE.finditer(text):
+        phases.append((m.start(), m.end(), norm_phase(m.group("a"), m.group("b")), m.group(0)))
+    gap_mods = re.compile(rf"^\s*(?:(?:{finder.mod})[\s,]+){{0,4}}$", re.I)
+    gap_back = re.compile(r"^\s*(?:[(\[][^()\[\]]{0,60}[)\]]\s*)?(?:'s\s+)?$")
+    program_starts = {c.start for c in cands if c.role == "program"}
+    unbound = []
+    for ps, pe, val, surface in phases:
+        add_mention(doc, Mention("PHASE", ps, pe, surface, val, name, 0.95))
+        bound = False
+        after_cands = [c for c in cands if c.start >= pe and c.start - pe <= 80 and c.role in ("trial", "program")]
+        if after_cands and gap_mods.match(text[pe:after_cands[0].start]):
+            first = after_cands[0]
+            if first.role == "program":
+                unbound.append((ps, val, True))
+                continue
+            i = tc.index(first)
+            for c in _chain_members(text, tc, i, 1, finder.list_gap):
+                info = infos[c.trial_key]
+                if info.phase_how != "bound":
+                    info.phase, info.phase_how, info.phase_span = val, "bound", (ps, pe)
+            bound = True
+        else:
+            before_cands = [c for c in tc if c.end <= ps and ps - c.end <= 70]
+            if before_cands and gap_back.match(text[before_cands[-1].end:ps]):
+                c = before_cands[-1]
+                info = infos[c.trial_key]
+                if info.phase_how != "bound":
+                    info.phase, info.phase_how, info.phase_span = val, "bound", (ps, pe)
+                bound = True
+            elif any(abs(ps - p) < 60 for p in program_starts):
+                unbound.append((ps, val, True))
+                continue
+        if not bound:
+            unbound.append((ps, val, False))
+    for ps, val, _ in unbound:
+        si = bisect_right(starts, ps) - 1
+        for c in tc:
+            if bisect_right(starts, c.start) - 1 == si:
+                info = infos[c.trial_key]
+                if info.phase is None:
+                    info.phase, info.phase_how = val, "sentence"
+    if unbound:
+        doc_phase = unbound[0][1]
+        for info in infos.values():
+            if info.phase is None:
+                info.phase, info.phase_how = doc_phase, "document"
+
+    for c in tc:
+        info = infos[c.trial_key]
+        add_mention(doc, Mention("TRIAL_NAME", c.start, c.end, c.text, info.name, name,
+                                 0.9 if c.key == c.trial_key else 0.8,
+                                 {"trial_key": info.key, "short_form": c.key != info.key}))
+        a = assertion_of(sent_text[bisect_right(starts, c.start) - 1])
+        if a in ("met", "not_met") or (a and not info.assertion):
+            info.assertion = a
+
+    # NCT-only trials
+    nct_only = []
+    seen = set()
+    for k, m in enumerate(ids):
+        if k in linked or (m.data or {}).get("registry", "nct") != "nct" or m.norm in seen:
+            continue
+        if any(i.nct == m.norm for i in infos.values()):
+            continue
+        seen.add(m.norm)
+        nct_only.append({"trial": None, "nct_id": m.norm, "phase": unbound[0][1] if unbound else None,
+                         "start": m.start_char, "end": m.end_char, "short_forms": [], "ids": {},
+                         "assertion": None, "phase_how": "document" if unbound else None})
+
+    sizes = find_sizes(finder, doc, text, starts, tc, infos, name)
+    find_ratios(finder, doc, text, starts, sents, tc, infos, name)
+
+    summary = []
+    for info in sorted(infos.values(), key=lambda i: i.first):
+        summary.append({"trial": info.name, "nct_id": info.nct, "phase": info.phase, "phase_how": info.phase_how,
+                        "short_forms": [n for n in info.names if n != info.name and name_key(n) != name_key(info.name)],
+                        "ids": info.ids, "enrolled": info.enrolled, "arm_sizes": info.arm_sizes,
+                        "randomization_ratio": info.ratio, "ratio_matches_arms": info.ratio_matches_arms,
+                        "start": info.first, "end": info.first_end, "assertion": info.assertion})
+    doc.user_data["trialwire.trials"] = summary + nct_only
+    doc.user_data["trialwire.sample_sizes"] = sizes
+    return doc
+
+
+def find_sizes(finder: TrialFinder, doc: Doc, text: str, starts: list[int], tc: list[Cand],
+               infos: dict[str, TrialInfo], name: str) -> list[dict]:
+    sizes = []
+    hits = [(m.start(), m.end(), m.group("n"), m.group("q"), m.group("pop")) for m in finder.size_re.finditer(text)]
+    hits += [(m.start(), m.end(), m.group("n"), None, None) for m in finder.enrol_re.finditer(text)
+             if not any(s <= m.start("n") < e for s, e, *_ in hits)]
+    for s, e, n_text, qual, pop in hits:
+        n = parse_int(n_text)
+        if n is None or n < 10 or re.search(r"[%$€£]|\bn\s*=\s*$", text[max(0, s - 3):s]) \
+                or re.search(r"\bout\s+of\s*$", text[max(0, s - 10):s], re.I):
+            continue
+        if re.match(r"\s*(?:years?|kg|lb|mg|%)", text[e:e + 6]):
+            continue
+        si = bisect_right(starts, s) - 1
+        s0 = starts[si]
+        s1 = starts[si + 1] if si + 1 < len(starts) else len(text)
+        sentence = text[s0:s1]
+        in_sent = [c for c in tc if s0 <= c.start < s1]
+        before = [c for c in in_sent if c.start < s]
+        keys_before = list(dict.fromkeys(c.trial_key for c in before))
+        trial, scope = None, "trial"
+        if finder.pooled.search(sentence) and (len(keys_before) != 1 or re.search(r"\bacross\b|\bboth\b|\btogether\b", sentence, re.I)):
+            scope = "program"
+        elif len(keys_before) > 1:
+            scope = "program"
+        elif len(keys_before) == 1:
+            trial = keys_before[0]
+        else:
+            keys_after = list(dict.fromkeys(c.trial_key for c in in_sent if c.start > s))
+            if len(keys_after) == 1:
+                trial = keys_after[0]
+            else:
+                prior = [c for c in tc if c.start < s0 and bisect_right(starts, c.start) - 1 >= si - 2]
+                if prior and re.search(r"\b(?:this|the)\s+(?:study|trial)\b", sentence, re.I):
+                    trial = prior[-1].trial_key
+                elif len(infos) == 1 and re.search(r"enrol", sentence, re.I):
+                    trial = next(iter(infos))
+        qualifier = re.sub(r"\s+", " ", qual.lower()) if qual else None
+        add_mention(doc, Mention("SAMPLE_SIZE", s, e, text[s:e], str(n), name, 0.8,
+                                 {"n": n, "qualifier": qualifier, "trial": infos[trial].name if trial else None,
+                                  "scope": scope, "population": pop}))
+        if trial and infos[trial].enrolled is None:
+            infos[trial].enrolled, infos[trial].enrolled_qualifier = n, qualifier
+        sizes.append({"n": n, "trial": infos[trial].name if trial else None, "qualifier": qualifier,
+                      "scope": scope, "population": pop.lower() if pop else None, "start": s, "end": e})
+    return sizes
+
+
+def find_ratios(finder: TrialFinder, doc: Doc, text: str, starts: list[int], sents, tc: list[Cand],
+                infos: dict[str, TrialInfo], name: str) -> None:
+    for si, sent in enumerate(sents):
+        st = sent.text
+        if not finder.rand_cue.search(st):
+            continue
+        s0 = sent.start_char
+        arms = [int(x.replace(",", "")) for x in finder.arm_re.findall(st)]
+        if not arms:
+            m = finder.resp_re.search(st)
+            if m:
+                arms = [parse_int(x) for x in re.findall(NUMBER, m.group("nums"))]
+        in_sent = [c for c in tc if s0 <= c.start < sent.end_char]
+        trial = in_sent[0].trial_key if in_sent else None
+        for m in finder.ratio_re.finditer(st):
+            if m.group("r"):
+                parts = [int(x) for x in re.findall(r"\d+", m.group("r"))]
+                # a time like 10:30 or a score is not a ratio: it needs a randomization cue nearby
+                if not finder.rand_cue.search(st[max(0, m.start() - 60):m.end() + 30]):
+                    continue
+            else:
+                parts = [parse_int(x) for x in re.split(rf"[\s{DASH_CLASS[1:-1]}]+to[\s{DASH_CLASS[1:-1]}]+", m.group("t"), flags=re.I)]
+                if not re.search(r"randomi[sz]ed\s*$|ratio|assigned\s+(?:in\s+)?(?:a\s+)?$", st[max(0, m.start() - 40):m.start()] + st[m.end():m.end() + 8], re.I):
+                    continue
+            if any(p is None or p <= 0 for p in parts):
+                continue
+            ratio = ":".join(str(p) for p in parts)
+            matches = None
+            if arms:
+                matches = len(arms) == len(parts)
+            else:
+                n_doses = len(re.findall(rf"\b{NUMBER}[\s-]*(?:mg|mcg|µg|g|ml)\b", st, re.I))
+                n_arms = n_doses + (1 if re.search(r"placebo", st, re.I) else 0)
+                if n_arms >= 2:
+                    matches = n_arms == len(parts)
+            add_mention(doc, Mention("RATIO", s0 + m.start(), s0 + m.end(), m.group(0), ratio, name, 0.9,
+                                     {"parts": parts, "arm_sizes": arms or None, "matches_arms": matches,
+                                      "trial": infos[trial].name if trial else None}))
+            if trial:
+                info = infos[trial]
+                info.ratio, info.ratio_matches_arms = ratio, matches
+                info.arm_sizes = arms or info.arm_sizes
+        if arms and in_sent:
+            info = infos[in_sent[0].trial_key]
+            info.arm_sizes = info.arm_sizes or arms
+
+
+def _rules(path: str) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else MODELS_DIR / p
+
+
+def _endpoint_stopwords(path: Path) -> set[str]:
+    """Endpoint names and abbreviations are never trial names."""
+    import json
+    out: set[str] = set()
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                for s in [rec.get("name", "")] + rec.get("abbreviations", []):
+                    if s and re.fullmatch(r"[A-Za-z0-9\-]+", s):
+                        out.add(s)
+    return out
+
+
+@Language.factory("trialwire_trials", default_config={
+    "rules": "rules/trials_rules.yaml", "endpoint_vocab": "rules/endpoints_vocab.jsonl"},
+    assigns=["doc._.mentions"])
+def make_trials(nlp: Language, name: str, rules: str, endpoint_vocab: str):
+    finder = TrialFinder(_rules(rules), _endpoint_stopwords(_rules(endpoint_vocab)))
+
     def component(doc: Doc) -> Doc:
-        return doc
+        return find_trials(finder, doc, name)
     return component

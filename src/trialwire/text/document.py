@@ -83,10 +83,7 @@ def prepare(raw: RawDocument, max_bytes: int = MAX_BYTES) -> Document:
 def assess(doc: Document) -> Document:
     from dataclasses import replace
 
-    try:
-        from ..reconcile.credibility import assess_source
-    except ImportError:  # TODO(lead): remove once reconcile.credibility lands
-        return doc
+    from ..reconcile.credibility import assess_source
     a = assess_source(text=doc.text, kind=doc.kind, url=doc.url, title=doc.title, byline=doc.byline,
                       published=doc.published, site=doc.site)
     return replace(doc, source_type=a.source_type, credibility=a.credibility, signals=tuple(a.signals))

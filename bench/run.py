@@ -1,0 +1,432 @@
+"""Throughput, memory and incremental cost of trialwire against bare spaCy, in one run.
+
+    python bench/run.py --docs N [--json FILE] [--cores 1,2] [--dir WORK] [--keep]
+
+What it does, in this order, on this machine:
+ 1. builds (or reuses) the scaled corpus of N ~800-word articles (bench/corpus.py);
+ 2. BARE: the same spaCy pipeline (`build_pipeline()`, models/pipeline/config.cfg) over the same
+    texts with nothing else: `nlp.pipe(texts)` in k fresh processes (k = each entry of --cores),
+    each parsing every k-th text, started together behind a barrier after loading and a warm-up;
+    words/s = all words / the slowest process's pass. k = 1 is the pipeline's own single-core
+    speed. (`nlp.pipe(n_process=2)` is not usable as the 2-core baseline: it ships each Doc back
+    through msgpack, and the abbreviation detector's Spans in doc.user_data do not serialise;
+    k independent processes are also the strictest baseline, with no transfer cost at all);
+ 3. END TO END: the real command, `trialwire ingest CORPUS --out OUT --quiet` (cli.main, which
+    loads flows/ingest.py like load_flow_module()), in a fresh Python process per run, timed from
+    spawn to exit: interpreter and imports, Prefect start-up, pipeline load, discovery and text
+    preparation, parsing, extraction, Parquet staging, commit, reconciliation (when
+    trialwire.reconcile provides it) and shutdown. k = 1: the default runner (batches in the flow
+    process; one core). k >= 2: `--runner dask --workers k` (a LocalCluster of k worker
+    processes, one thread each). `--speedup` also runs `--runner dask --workers 1`;
+ 4. INCREMENTAL: the same command again over the unchanged corpus into the same OUT (a fresh
+    process again, so both runs pay the same start-up): time / first run's time;
+ 5. PEAK RSS: a sampling thread sums the RSS of every process in each measured process tree
+    (the CLI process, its Prefect server, Dask nanny and worker processes) every 0.1 s.
+
+Thread pools (OpenMP, BLAS) are pinned to one thread in every process, so "k processes" means
+k cores. The JSON's top-level keys describe the largest k measured (both cores on the 2-core
+target machine); `modes` holds every measurement. `other_cpu_pct` is the CPU that processes
+outside the measured tree used during a phase (another job on the machine skews the numbers).
+"""
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+             "NUMEXPR_NUM_THREADS"):
+    os.environ[_var] = "1"
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PYTHONWARNINGS", "ignore")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import multiprocessing as mp  # noqa: E402
+import platform  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import psutil  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(BENCH))
+import corpus  # noqa: E402
+
+RESULT_TAG = "TRIALWIRE_BENCH_RESULT "
+MB = 1024 * 1024
+
+
+# ---- memory and CPU sampling ----------------------------------------------------------------------
+
+class TreeSampler(threading.Thread):
+    """Peak summed RSS of a process tree (root + all descendants), sampled every `interval` s."""
+
+    def __init__(self, root_pid: int, include_root: bool = True, interval: float = 0.1):
+        super().__init__(daemon=True)
+        self.root_pid, self.include_root, self.interval = root_pid, include_root, interval
+        self.peak_rss = 0
+        self.peak_single = 0
+        self.peak_procs = 0
+        self.cpu: dict[int, float] = {}
+        self._stop = threading.Event()
+
+    def sample(self) -> None:
+        try:
+            root = psutil.Process(self.root_pid)
+            procs = root.children(recursive=True) + ([root] if self.include_root else [])
+        except psutil.Error:
+            return
+        total = 0
+        for p in procs:
+            try:
+                with p.oneshot():
+                    rss = p.memory_info().rss
+                    t = p.cpu_times()
+                total += rss
+                self.peak_single = max(self.peak_single, rss)
+                self.cpu[p.pid] = t.user + t.system
+            except psutil.Error:
+                continue
+        self.peak_rss = max(self.peak_rss, total)
+        self.peak_procs = max(self.peak_procs, len(procs))
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.join()
+        self.sample()
+
+
+def system_busy_s() -> float:
+    t = psutil.cpu_times()
+    return sum(getattr(t, f, 0.0) for f in ("user", "nice", "system", "irq", "softirq", "steal"))
+
+
+class Phase:
+    """Wall time, peak RSS of the measured tree and the CPU used by everything else."""
+
+    def __init__(self, root_pid: int, include_root: bool):
+        self.sampler = TreeSampler(root_pid, include_root)
+
+    def __enter__(self) -> "Phase":
+        self.busy0, self.t0 = system_busy_s(), time.perf_counter()
+        self.sampler.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.sampler.stop()
+        self.wall = time.perf_counter() - self.t0
+        busy = system_busy_s() - self.busy0
+        ours = sum(self.sampler.cpu.values())
+        self.other_cpu_pct = max(0.0, 100.0 * (busy - ours) / self.wall) if self.wall else 0.0
+        self.cpu_s = ours
+
+    def stats(self) -> dict:
+        return {"seconds": round(self.wall, 2), "peak_rss_mb": round(self.sampler.peak_rss / MB, 1),
+                "peak_rss_single_process_mb": round(self.sampler.peak_single / MB, 1),
+                "processes": self.sampler.peak_procs, "cpu_s": round(self.cpu_s, 1),
+                "other_cpu_pct": round(self.other_cpu_pct, 1)}
+
+
+# ---- bare nlp.pipe ------------------------------------------------------------------------------
+
+def _bare_worker(corpus_dir: str, n_docs: int, shard: int, k: int, batch_size: int, barrier, queue) -> None:
+    from trialwire.nlp import build_pipeline
+
+    texts = corpus.read_texts(corpus_dir, n_docs)[shard::k]
+    nlp = build_pipeline()
+    for _ in nlp.pipe(texts[:8], batch_size=batch_size):  # warm-up: lazy tables, first allocations
+        pass
+    barrier.wait()
+    t0 = time.perf_counter()
+    tokens = 0
+    for doc in nlp.pipe(texts, batch_size=batch_size):
+        tokens += len(doc)
+    dt = time.perf_counter() - t0
+    queue.put({"shard": shard, "seconds": dt, "docs": len(texts), "tokens": tokens,
+               "words": sum(len(t.split()) for t in texts)})
+
+
+def bare_pipe(corpus_dir: Path, n_docs: int, k: int, batch_size: int) -> dict:
+    """`nlp.pipe` over all texts split across k fresh processes (one core each)."""
+    ctx = mp.get_context("spawn")
+    barrier, queue = ctx.Barrier(k), ctx.Queue()
+    procs = [ctx.Process(target=_bare_worker, args=(str(corpus_dir), n_docs, i, k, batch_size, barrier, queue))
+             for i in range(k)]
+    with Phase(os.getpid(), include_root=False) as phase:
+        for p in procs:
+            p.start()
+        shards = [queue.get() for _ in procs]
+        for p in procs:
+            p.join()
+    words = sum(s["words"] for s in shards)
+    seconds = max(s["seconds"] for s in shards)
+    return {"mode": f"bare-{k}", "what": f"nlp.pipe in {k} process(es), every {k}th text each", "cores": k,
+            "docs": sum(s["docs"] for s in shards), "words": words, "tokens": sum(s["tokens"] for s in shards),
+            "pass_seconds": round(seconds, 2), "words_per_s": round(words / seconds, 1),
+            "docs_per_s": round(n_docs / seconds, 2), **{f"phase_{k_}": v for k_, v in phase.stats().items()}}
+
+
+# ---- end to end ---------------------------------------------------------------------------------
+
+def child_e2e(argv: list[str]) -> None:
+    """Runs inside the measured process: the real CLI, with the summary and phase times captured."""
+    t_spawned = time.perf_counter()
+    from trialwire import cli
+    from trialwire import ingest as core
+
+    marks: dict[str, float] = {}
+
+    def timed(name, fn):
+        def wrapper(*a, **kw):
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                marks[name] = marks.get(name, 0.0) + time.perf_counter() - t0
+        return wrapper
+
+    core.discover = timed("discover", core.discover)
+    core.commit_run = timed("commit", core.commit_run)
+    core.process_batch = timed("batches_in_flow_process", core.process_batch)
+    try:
+        import trialwire.reconcile as rec
+        if hasattr(rec, "reconcile"):
+            rec.reconcile = timed("reconcile", rec.reconcile)
+    except ImportError:
+        pass
+    captured: dict = {}
+    cli.print_summary = lambda summary: captured.update(summary)
+    marks["imports"] = time.perf_counter() - t_spawned
+    t0 = time.perf_counter()
+    rc = cli.main(argv)
+    marks["flow_call"] = time.perf_counter() - t0
+    print(RESULT_TAG + json.dumps({"rc": rc, "summary": captured, "marks": marks}, default=str), flush=True)
+
+
+def reconcile_available() -> bool:
+    try:
+        from trialwire.reconcile import reconcile  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def e2e_run(corpus_dir: Path, out: Path, k: int, runner: str, reconcile: bool, env: dict, timeout: float) -> dict:
+    argv = ["ingest", str(corpus_dir), "--out", str(out), "--quiet"]
+    if runner == "dask":
+        argv += ["--runner", "dask", "--workers", str(k)]
+    if not reconcile:
+        argv.append("--no-reconcile")
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child-e2e", *argv]
+    with Phase(os.getpid(), include_root=False) as phase:
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout)
+    result = next((json.loads(line[len(RESULT_TAG):]) for line in done.stdout.splitlines()
+                   if line.startswith(RESULT_TAG)), None)
+    if done.returncode != 0 or not result or result["rc"] != 0:
+        raise RuntimeError(f"e2e run failed (exit {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
+    summary, marks = result["summary"], result["marks"]
+    return {"seconds": round(phase.wall, 2), "summary": {k_: summary.get(k_) for k_ in (
+                "documents_seen", "documents_read", "skipped_unchanged", "quarantined", "facts", "words")},
+            "reconcile": summary.get("reconcile"),
+            "phases_s": {k_: round(v, 2) for k_, v in marks.items()},
+            **{f"phase_{k_}": v for k_, v in phase.stats().items()}}
+
+
+def e2e(corpus_dir: Path, work: Path, k: int, runner: str, reconcile: bool, env: dict, timeout: float,
+        incremental: bool, n_docs: int, keep: bool) -> dict:
+    out = work / f"out-{runner}-{k}"
+    shutil.rmtree(out, ignore_errors=True)
+    first = e2e_run(corpus_dir, out, k, runner, reconcile, env, timeout)
+    words = first["summary"]["words"] or 0
+    if first["summary"]["documents_read"] != n_docs:
+        raise RuntimeError(f"expected {n_docs} documents parsed, got {first['summary']}")
+    res = {"mode": f"e2e-{runner}-{k}", "cores": k, "runner": runner,
+           "what": "trialwire ingest (default runner)" if runner == "local"
+           else f"trialwire ingest --runner dask --workers {k}",
+           "docs": n_docs, "words": words, "words_per_s": round(words / first["seconds"], 1),
+           "docs_per_s": round(n_docs / first["seconds"], 2), "first_run": first,
+           "output_mb": round(sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / MB, 1)}
+    if incremental:
+        again = e2e_run(corpus_dir, out, k, runner, reconcile, env, timeout)
+        if again["summary"]["documents_read"] != 0:
+            raise RuntimeError(f"incremental re-run parsed documents again: {again['summary']}")
+        res["incremental_run"] = again
+        res["incremental_fraction"] = round(again["seconds"] / first["seconds"], 4)
+    if not keep:
+        shutil.rmtree(out, ignore_errors=True)
+    return res
+
+
+def warm_up(work: Path, env: dict, reconcile: bool) -> None:
+    """One tiny run first, so the Prefect database exists and caches are warm (not measured)."""
+    tiny = work / "warmup-corpus"
+    corpus.build_corpus(tiny, 3)
+    e2e_run(tiny / "articles", work / "warmup-out", 1, "local", reconcile, env, 900)
+    shutil.rmtree(work / "warmup-out", ignore_errors=True)
+
+
+# ---- report -------------------------------------------------------------------------------------
+
+def pipeline_facts() -> dict:
+    from trialwire.nlp import pipeline_version
+    from trialwire.nlp.ner import resolve_model
+    from trialwire.nlp.pipeline import load_pipeline_config
+
+    cfg = load_pipeline_config()
+    ner_spec = cfg["components"].get("trialwire_ner", {}).get("model")
+    return {"pipeline_version": pipeline_version(), "components": list(cfg["nlp"]["pipeline"]),
+            "ner_model": str(resolve_model(ner_spec)) if resolve_model(ner_spec) else None}
+
+
+def table(result: dict) -> str:
+    rows = [("mode", "what", "docs/s", "words/s", "seconds", "peak RSS MB", "other CPU %")]
+    for m in result["modes"]:
+        first = m.get("first_run", m)
+        secs = first.get("seconds", m.get("pass_seconds"))
+        rss = first.get("phase_peak_rss_mb")
+        other = first.get("phase_other_cpu_pct")
+        rows.append((m["mode"], m["what"], f"{m['docs_per_s']:,.1f}", f"{m['words_per_s']:,.0f}", f"{secs:,.1f}",
+                     f"{rss:,.0f}", f"{other:.0f}"))
+        if "incremental_run" in m:
+            inc = m["incremental_run"]
+            rows.append((f"  re-run", "same command, unchanged input", "", "", f"{inc['seconds']:,.1f}",
+                         f"{inc['phase_peak_rss_mb']:,.0f}", f"{inc['phase_other_cpu_pct']:.0f}"))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(str(c).ljust(w) if i < 2 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+             for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    head = (f"trialwire benchmark: {result['docs']:,} docs, {result['words']:,} words "
+            f"({result['mean_words']:.0f}/doc), {result['machine']['cpus']} CPUs, "
+            f"NER model: {result['pipeline']['ner_model'] or 'none'}")
+    summary = [f"e2e / bare nlp.pipe ({result['headline_cores']} core(s)): "
+               f"{result['e2e_words_per_s']:,.0f} / {result['nlp_pipe_words_per_s']:,.0f} words/s = ratio "
+               f"{result['ratio']:.3f}  (target >= 0.8)"]
+    for key, label, target in (("ratio_1core", "ratio on 1 core (default runner vs bare 1 process)", ">= 0.8"),
+                               ("pipeline_words_per_s_1core", "pipeline words/s on one core", ">= 8,000"),
+                               ("peak_rss_mb", "peak RSS of the e2e process tree, MB", "<= 1,500"),
+                               ("incremental_fraction", "incremental re-run / first run", "<= 0.05"),
+                               ("speedup_1_to_2_workers", "speed-up dask 1 -> 2 workers", "")):
+        if result.get(key) is not None:
+            v = result[key]
+            summary.append(f"{label}: {v:,.3f} {('(target ' + target + ')') if target else ''}" if v < 100
+                           else f"{label}: {v:,.0f} {('(target ' + target + ')') if target else ''}")
+    return "\n".join([head, *lines, *summary])
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child-e2e"]:
+        child_e2e(argv[1:])
+        return 0
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=1000)
+    ap.add_argument("--json", type=Path, help="write the result here (bench/results/<docs>.json is a good place)")
+    ap.add_argument("--dir", type=Path, help="work folder (corpus and outputs); default a temporary folder")
+    ap.add_argument("--cores", default="1,2", help="comma-separated process counts to compare (default 1,2)")
+    ap.add_argument("--speedup", action="store_true", help="also run --runner dask --workers 1 (speed-up 1 -> 2)")
+    ap.add_argument("--single-core-docs", type=int, default=300,
+                    help="when 1 is not in --cores: texts for the one-core pipeline speed (default 300)")
+    ap.add_argument("--batch-size", type=int, default=64, help="nlp.pipe batch size of the bare pass (config: 64)")
+    ap.add_argument("--no-incremental", action="store_true")
+    ap.add_argument("--no-reconcile", action="store_true", help="leave reconciliation out of the e2e runs")
+    ap.add_argument("--timeout", type=float, default=7200, help="seconds per e2e run")
+    ap.add_argument("--keep", action="store_true", help="keep the outputs (OUT folders) after the run")
+    a = ap.parse_args(argv)
+    cores = sorted({int(c) for c in a.cores.split(",")})
+
+    tmp = None
+    if a.dir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="trialwire-bench-")
+        a.dir = Path(tmp.name)
+    work = a.dir.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    corpus_root = work / f"corpus-{a.docs}"
+    t0 = time.perf_counter()
+    info = corpus.build_corpus(corpus_root, a.docs)
+    print(f"corpus: {a.docs:,} docs, {info['words']:,} words in {corpus_root} ({time.perf_counter() - t0:.0f} s)",
+          flush=True)
+    articles = corpus_root / "articles"
+    env = dict(os.environ)
+    env.setdefault("PREFECT_HOME", str(Path.home() / ".cache" / "trialwire" / "bench-prefect"))
+    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    reconcile = reconcile_available() and not a.no_reconcile
+
+    result: dict = {"docs": a.docs, "words": info["words"], "mean_words": info["mean_words"],
+                    "corpus_sha256": info["sha256"], "started_at": datetime.now(timezone.utc).isoformat(),
+                    "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                "platform": platform.platform(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+                                "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]},
+                    "pipeline": pipeline_facts(), "reconcile_included": reconcile, "modes": []}
+    print("warm-up run (not measured) ...", flush=True)
+    warm_up(work, env, reconcile)
+
+    by_mode: dict[str, dict] = {}
+    for k in cores:
+        print(f"bare nlp.pipe, {k} process(es) ...", flush=True)
+        by_mode[f"bare-{k}"] = m = bare_pipe(articles.parent, a.docs, k, a.batch_size)
+        result["modes"].append(m)
+        print(f"  {m['words_per_s']:,.0f} words/s", flush=True)
+    if 1 not in cores:
+        n1 = min(a.docs, a.single_core_docs)
+        print(f"pipeline on one core, first {n1} texts ...", flush=True)
+        one = bare_pipe(articles.parent, n1, 1, a.batch_size)
+        result["pipeline_1core_sample"] = one
+        result["pipeline_words_per_s_1core"] = one["words_per_s"]
+    else:
+        result["pipeline_words_per_s_1core"] = by_mode["bare-1"]["words_per_s"]
+    runs = [(k, "local" if k == 1 else "dask") for k in cores]
+    if a.speedup:
+        runs.append((1, "dask"))
+    for k, runner in runs:
+        label = f"e2e-{runner}-{k}"
+        print(f"end to end: {label} ...", flush=True)
+        m = e2e(articles, work, k, runner, reconcile, env, a.timeout, not a.no_incremental, a.docs, a.keep)
+        by_mode[label] = m
+        result["modes"].append(m)
+        print(f"  {m['words_per_s']:,.0f} words/s in {m['first_run']['seconds']:.1f} s; phases "
+              f"{m['first_run']['phases_s']}" + (f"; re-run {m['incremental_run']['seconds']:.1f} s"
+                                                 if "incremental_run" in m else ""), flush=True)
+
+    top = max(cores)
+    e2e_top = by_mode[f"e2e-{'local' if top == 1 else 'dask'}-{top}"]
+    result.update(
+        headline_cores=top,
+        e2e_words_per_s=e2e_top["words_per_s"],
+        nlp_pipe_words_per_s=by_mode[f"bare-{top}"]["words_per_s"],
+        ratio=round(e2e_top["words_per_s"] / by_mode[f"bare-{top}"]["words_per_s"], 4),
+        e2e_docs_per_s=e2e_top["docs_per_s"],
+        nlp_pipe_docs_per_s=by_mode[f"bare-{top}"]["docs_per_s"],
+        peak_rss_mb=max(m["first_run"]["phase_peak_rss_mb"] for m in result["modes"] if "first_run" in m),
+        incremental_fraction=e2e_top.get("incremental_fraction"),
+    )
+    if 1 in cores and top != 1:
+        result["ratio_1core"] = round(by_mode["e2e-local-1"]["words_per_s"] / by_mode["bare-1"]["words_per_s"], 4)
+    if "e2e-dask-1" in by_mode and "e2e-dask-2" in by_mode:
+        result["speedup_1_to_2_workers"] = round(by_mode["e2e-dask-1"]["first_run"]["seconds"]
+                                                 / by_mode["e2e-dask-2"]["first_run"]["seconds"], 3)
+    result["finished_at"] = datetime.now(timezone.utc).isoformat()
+    print()
+    print(table(result))
+    if a.json:
+        a.json.parent.mkdir(parents=True, exist_ok=True)
+        a.json.write_text(json.dumps(result, indent=1, default=str))
+        print(f"\nwrote {a.json}")
+    if tmp is not None and not a.keep:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
