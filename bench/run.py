@@ -75,7 +75,7 @@ class TreeSampler(threading.Thread):
         self.peak_single = 0
         self.peak_procs = 0
         self.cpu: dict[int, float] = {}
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def sample(self) -> None:
         try:
@@ -98,12 +98,12 @@ class TreeSampler(threading.Thread):
         self.peak_procs = max(self.peak_procs, len(procs))
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             self.sample()
-            self._stop.wait(self.interval)
+            self._halt.wait(self.interval)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join()
         self.sample()
 

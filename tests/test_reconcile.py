@@ -342,3 +342,71 @@ def test_weak_facts_do_not_corroborate(tmp_path):
     b.commit()
     reconcile(tmp_path)
     assert alias(tmp_path, "Rocatix")["status"] == "unverified"
+
+
+def test_results_read_from_text_when_extraction_gave_none(tmp_path):
+    b = StoreBuilder(tmp_path)
+    a = b.doc("a.txt", "Tirzepatide in SURMOUNT-1: people on the highest dose (15 mg weekly) lost an average of 22.5% "
+                       "of their body weight over 72 weeks. Compare that to semaglutide, which averaged 14.9% weight loss.",
+              url="https://a.example.com/1")
+    c = b.doc("c.txt", "For the efficacy estimand, weight reductions were 16.0% (5 mg) and 22.5% (15 mg) at 72 weeks, "
+                       "and 89% (5 mg) achieved at least 5% body weight reductions.", url="https://c.example.com/3")
+    d = b.doc("d.txt", "Tirzepatide gave a mean weight loss of 20.9% at 72 weeks in clinical trials.",
+              url="https://d.example.com/4")
+    for doc in (a, c, d):
+        b.fact("drugs", doc, "irzepatide", drug="tirzepatide", in_kb=True)
+    b.fact("drugs", a, "semaglutide", drug="semaglutide", mention="semaglutide", in_kb=True, confidence=0.9)
+    for doc in (a, c):
+        b.fact("trials", doc, "SURMOUNT-1", trial="SURMOUNT-1", phase="3")
+    b.commit()
+    reconcile(tmp_path)
+    res = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "endpoint_result"]
+    assert [(r["subject"], r["kind"]) for r in res] == [("tirzepatide", "conflict")]
+    values = {v["value"] for v in json.loads(res[0]["values_json"])}
+    assert "20.9%" in values and "22.5% (15 mg)" in values
+    assert not any("14.9" in v for v in values)  # semaglutide's figure is not tirzepatide's
+    assert not any(v.startswith("5%") for v in values)  # a responder threshold is not a result
+
+
+def test_efficacy_estimand_is_a_scope_difference(tmp_path):
+    b = StoreBuilder(tmp_path)
+    a = b.doc("a.txt", "For the efficacy estimand, SURMOUNT-1 weight loss with 15 mg was 22.5% at 72 weeks.",
+              url="https://a.example.com/1")
+    c = b.doc("c.txt", "For the treatment-regimen estimand, SURMOUNT-1 weight loss with 15 mg was 20.9% at 72 weeks.",
+              url="https://c.example.com/3")
+    for doc in (a, c):
+        b.fact("drugs", doc, "weight", drug="tirzepatide", in_kb=True)
+        b.fact("trials", doc, "SURMOUNT-1", trial="SURMOUNT-1", phase="3")
+    b.commit()
+    reconcile(tmp_path)
+    res = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "endpoint_result"]
+    assert [(r["subject"], r["kind"]) for r in res] == [("SURMOUNT-1", "scope")]
+    assert "estimand" in res[0]["resolution"]
+
+
+def test_excluded_population_vs_effect_claim(tmp_path):
+    b = StoreBuilder(tmp_path)
+    trial = b.doc("a.txt", "The SURMOUNT-1 study enrolled 2,539 adults with obesity who do not have diabetes.",
+                  url="https://a.example.com/1")
+    claim = b.doc("b.txt", "Tirzepatide is a medicine that helps people with type 2 diabetes lose weight.",
+                  url="https://b.example.com/2")
+    label = b.doc("c.txt", "The FDA approved it to improve blood sugar in adults with type 2 diabetes.",
+                  url="https://c.example.com/3")
+    for d in (trial, claim, label):
+        b.fact("drugs", d, None, drug="tirzepatide", in_kb=True)
+    b.commit()
+    reconcile(tmp_path)
+    c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "population"]
+    assert len(c) == 1 and c[0]["kind"] == "conflict" and c[0]["subject"] == "tirzepatide"
+    docs = {d for v in json.loads(c[0]["values_json"]) for d in v["doc_ids"]}
+    assert docs == {trial, claim}  # the approved indication is not a trial claim
+
+
+def test_unknown_name_on_one_page_is_no_alias_conflict(tmp_path):
+    b = StoreBuilder(tmp_path)
+    d = b.doc("a.txt", BLOG_A, url="https://one.example.org/1")
+    _alias(b, d, "Rocatix")
+    b.commit()
+    reconcile(tmp_path)
+    assert alias(tmp_path, "Rocatix")["status"] == "unverified"
+    assert not [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "alias"]

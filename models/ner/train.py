@@ -38,10 +38,8 @@ PACKAGED = HERE / "bc5cdr"
 PY = sys.executable
 
 VEC = {"components.tok2vec.model.embed.include_static_vectors": "true"}
-WIDE = {
-    "components.tok2vec.model.encode.width": "128",
-    "components.tok2vec.model.embed.rows": "[20000,5000,5000,2500]",
-}
+ROWS = {"components.tok2vec.model.embed.rows": "[20000,5000,5000,2500]"}
+H128 = {"components.ner.model.hidden_width": "128"}
 
 # Named experiments. All train on BC5CDR train (+ extra sets), early-stop on BC5CDR dev.
 RUNS: dict[str, dict] = {
@@ -49,9 +47,9 @@ RUNS: dict[str, dict] = {
     "r2_vec": dict(train=["bc5cdr_train"], vectors=True, overrides=dict(VEC)),
     "r3_vec_ncbi": dict(train=["bc5cdr_train", "ncbi_disease"], vectors=True, overrides=dict(VEC)),
     "r4_vec_ncbi_ade": dict(train=["bc5cdr_train", "ncbi_disease", "ade"], vectors=True, overrides=dict(VEC)),
-    "r5_vec_wide": dict(train=["bc5cdr_train"], vectors=True, overrides={**VEC, **WIDE}),
-    "r6_vec_d8": dict(train=["bc5cdr_train"], vectors=True,
-                      overrides={**VEC, "components.tok2vec.model.encode.depth": "8"}),
+    "r5_vec_rows": dict(train=["bc5cdr_train"], vectors=True, overrides={**VEC, **ROWS}),
+    "r6_vec_rows_h128": dict(train=["bc5cdr_train"], vectors=True, overrides={**VEC, **ROWS, **H128}),
+    "r7_vec_ade": dict(train=["bc5cdr_train", "ade"], vectors=True, overrides=dict(VEC)),
 }
 
 # Settings of the shipped model (chosen on dev; see MODEL_CARD.md). Trained on train+dev for a fixed

@@ -1,8 +1,8 @@
 """Condition (indication) and adverse-event records from `trialwire_conditions` mentions.
 
 Conditions: one row per (document, canonical condition) that the document names in an
-indication context at least once, or names in its title, or names in two or more sentences
-outside a harms context - never a name only negated ("without diabetes"). Adverse events: one
+indication context at least once, or - when it never names it as a harm - names in its title or in
+two or more sentences; never a name only negated ("without diabetes"). Adverse events: one
 row per canonical event named in a harms context and not kept as an indication of the same
 document (asthma studied as an indication is not an adverse event). Events are attributed to the
 document's main drug when it has one.
@@ -39,9 +39,11 @@ def condition_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Recor
         live = [m for m in ms if not m.data.get("negated")]
         ind = [m for m in live if m.data.get("context") == "indication"]
         plain = [m for m in live if m.data.get("context") == "mention"]
-        in_title = [m for m in plain if m.data.get("sent_index") == 0]
         from_conditions = [m for m in plain if not m.data.get("adverse_lexicon")]
-        keep = ind or in_title or len({m.data.get("sent_index") for m in from_conditions}) >= 2
+        in_title = [m for m in from_conditions if m.data.get("sent_index") == 0]
+        harm = any(m.data.get("context") == "adverse" for m in live)
+        # named as a harm and never as an indication: an adverse event, not a condition
+        keep = ind or (not harm and (in_title or len({m.data.get("sent_index") for m in from_conditions}) >= 2))
         if keep:
             first = (ind or in_title or from_conditions)[0]
             conditions.add(canon)

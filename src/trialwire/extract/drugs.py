@@ -7,7 +7,9 @@ name, text-asserted name, misspelling), deduplicated by name key (case, spaces, 
 Which drugs are kept: the most-mentioned drug, any drug named in the title or in two or more
 sentences, and a drug named once in a sentence that compares it (drugs_roles.tsv "comparator").
 A drug named once in passing (market history, another product of the sponsor) is left out.
-Drug-shaped names the KB does not know follow the same rule, with in_kb False and low confidence.
+A drug that every sentence names as a prior or background therapy (drugs_roles.tsv "background")
+is left out. Drug-shaped names the KB does not know follow the same rules, with in_kb False and
+low confidence.
 """
 from __future__ import annotations
 
@@ -60,6 +62,9 @@ def kept_drugs(doc: Doc, index: SentenceIndex) -> dict[str, list[Mention]]:
         keep = d == primary or len(sents[d]) >= 2 or in_title
         if not keep and "comparator" in cues:
             keep = any(cues["comparator"].search(index.sents[i].text) for i in sents[d])
+        if keep and d != primary and "background" in cues \
+                and all(cues["background"].search(index.sents[i].text) for i in sents[d]):
+            keep = False  # only ever a prior or background therapy
         if keep:
             kept[d] = ms
     return kept
@@ -72,8 +77,8 @@ def drug_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
         ms = sorted(ms, key=lambda m: m.start_char)
         first = ms[0]
         in_kb = any(m.label == "DRUG" for m in ms)
-        entry = kb.by_canonical(drug) if in_kb else None
         kb_id = next((m.data.get("kb_id") for m in ms if m.data.get("kb_id")), None)
+        entry = kb.entries.get(kb_id) if kb_id else None
         conf = max(m.confidence for m in ms)
         out.append(Drug(index.prov(doc_id, first.start_char, first.end_char, first.component, conf),
                         drug=drug, mention=first.text, in_kb=in_kb, kb_id=kb_id))

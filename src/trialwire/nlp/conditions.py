@@ -21,16 +21,20 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from spacy.attrs import IDX, IS_SPACE, LENGTH, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from .drugs import read_lines, read_tsv, rules_path
 from .mention import Mention, add_mention, mentions
+from .sentences import doc_text
 
+HARD_PUNCT = frozenset(",;:()[]{}.!?\"\u201c\u201d")
+HARD_STOP = "\x00"  # key of a token that ends any name
 APOS_S = re.compile(r"['\u2019]s\b")
 NON_ALNUM = re.compile(r"[^a-z0-9]")
 LEADING_MODIFIERS = re.compile(r"^(?:(?:mild|moderate|severe|mild[- ]to[- ]moderate|moderate[- ]to[- ]severe|"
-                               r"early|early[- ]stage|uncontrolled|chronic|active)\s+)+", re.I)
+                               r"early|early[- ]stage|uncontrolled)\s+)+", re.I)
 
 
 def condition_key(text: str) -> str:
@@ -54,9 +58,13 @@ class ContextRules:
     adverse_sentence: re.Pattern
     adverse_list_head: re.Pattern
     negated_before: re.Pattern
+    not_indication_before: re.Pattern
     adverse_weak: re.Pattern
     drug_reference: re.Pattern
     list_continuation: re.Pattern
+    indication_weak: re.Pattern
+    ner_shape: re.Pattern
+    ner_reject: re.Pattern
 
     @classmethod
     def load(cls, path) -> "ContextRules":
@@ -69,8 +77,8 @@ class ContextRules:
         def rx(kind: str) -> re.Pattern:
             return re.compile("|".join(f"(?:{v})" for v in kinds.get(kind, [never])), re.I)
         return cls(rx("indication_before"), rx("indication_after"), rx("adverse_sentence"),
-                   rx("adverse_list_head"), rx("negated_before"), rx("adverse_weak"), rx("drug_reference"),
-                   rx("list_continuation"))
+                   rx("adverse_list_head"), rx("negated_before"), rx("not_indication_before"), rx("adverse_weak"), rx("drug_reference"),
+                   rx("list_continuation"), rx("indication_weak"), rx("ner_shape"), rx("ner_reject"))
 
 
 class ConditionMatcher:
@@ -84,32 +92,51 @@ class ConditionMatcher:
         self.adverse = adverse
         self.rules = rules
         self.max_ngram = max_ngram
+        self.key_memo: dict[int, str] = {}
         self.prefixes = {k[:i] for k in (*lexicon, *adverse) for i in range(1, len(k) + 1)}
 
-    def lexicon_matches(self, doc: Doc) -> list[tuple[int, int, str, str]]:
-        """(start_char, end_char, canonical, lexicon name) for the longest match at each token."""
-        toks = [t for t in doc if not t.is_space]
-        keys = [condition_key(t.text) for t in toks]
-        out, i, n = [], 0, len(toks)
+    def lexicon_matches(self, doc: Doc) -> list[tuple[int, int, str, str, str | None]]:
+        """(start_char, end_char, canonical, lexicon name, adverse-event canonical or None) for the
+        longest match at each token."""
+        arr = doc.to_array([ORTH, IDX, LENGTH, IS_SPACE])
+        strings, memo = doc.vocab.strings, self.key_memo
+        if len(memo) > 500_000:
+            memo.clear()
+        starts, ends, keys = [], [], []
+        for orth, idx, length, space in arr.tolist():
+            if space:
+                continue
+            key = memo.get(orth)
+            if key is None:
+                text = strings[orth]
+                # list and bracket punctuation ends a name: "nausea, vomiting" is two names
+                key = memo[orth] = HARD_STOP if text in HARD_PUNCT else condition_key(text)
+            starts.append(idx)
+            ends.append(idx + length)
+            keys.append(key)
+        out, i, n = [], 0, len(keys)
         prefixes, lex, adv = self.prefixes, self.lexicon, self.adverse
         while i < n:
-            if not keys[i] or keys[i][:1] not in prefixes:
+            if not keys[i] or keys[i] is HARD_STOP or keys[i][:1] not in prefixes:
                 i += 1
                 continue
             key, best = "", None
             for j in range(i, min(i + self.max_ngram, n)):
-                if j > i and toks[j].idx - (toks[j - 1].idx + len(toks[j - 1].text)) > 1:
+                if j > i and starts[j] - ends[j - 1] > 1:
                     break
+                if keys[j] is HARD_STOP:
+                    break
+                if not keys[j]:
+                    continue  # punctuation inside a name ("non-small-cell", "Alzheimer's") adds nothing
                 key += keys[j]
                 if key not in prefixes:
                     break
-                if key in lex:
-                    best = (j, lex[key], "conditions")
-                elif key in adv:
-                    best = (j, adv[key], "adverse")
-            if best is not None and (toks[best[0]].idx + len(toks[best[0]].text) - toks[i].idx) >= 3:
-                j, canonical, src = best
-                out.append((toks[i].idx, toks[j].idx + len(toks[j].text), canonical, src))
+                if key in lex or key in adv:
+                    best = (j, lex.get(key), adv.get(key))
+            if best is not None and ends[best[0]] - starts[i] >= 3:
+                j, canonical, adverse_canonical = best
+                out.append((starts[i], ends[j], canonical or adverse_canonical,
+                            "conditions" if canonical else "adverse", adverse_canonical))
                 i = j + 1
             else:
                 i += 1
@@ -136,25 +163,28 @@ class ConditionMatcher:
                 out.add(k)
         return out
 
-    def context(self, text: str, s: int, e: int, sent_start: int, sent_end: int, adverse: bool) -> tuple[str, bool]:
+    def context(self, text: str, s: int, e: int, sent_start: int, sent_end: int, adverse: bool,
+                weak_ok: bool = True) -> tuple[str, bool]:
         before = text[max(sent_start, s - 90):s]
         after = text[e:min(sent_end, e + 40)]
         negated = bool(self.rules.negated_before.search(before))
-        if self.rules.indication_before.search(before) or self.rules.indication_after.match(after):
+        if (self.rules.indication_before.search(before) or self.rules.indication_after.match(after)
+                or (weak_ok and self.rules.indication_weak.search(before))) \
+                and not self.rules.not_indication_before.search(before):
             return ("adverse" if adverse and re.search(r"\b(?:with|of|in)\s*$", before) and
                     not re.search(r"\b(?:patients|people|adults|those|participants) with\s*$", before)
                     else "indication"), negated
         return ("adverse" if adverse else "mention"), negated
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
         starts = [s.start_char for s in sents]
         drug_sents = {max(0, bisect.bisect_right(starts, m.start_char) - 1)
                       for m in mentions(doc) if m.label in ("DRUG", "DRUG_CANDIDATE", "ALIAS")}
         adverse_idx = self.adverse_sentences(sents, drug_sents) if sents else set()
-        found: list[tuple[int, int, str, str]] = list(self.lexicon_matches(doc))
-        spans = [(s, e) for s, e, _, _ in found]
+        found: list[tuple[int, int, str, str, str | None]] = list(self.lexicon_matches(doc))
+        spans = [(s, e) for s, e, _, _, _ in found]
 
         def free(s: int, e: int) -> bool:
             return not any(s < te and ts < e for ts, te in spans)
@@ -168,29 +198,44 @@ class ConditionMatcher:
                 if canonical:
                     break
             if canonical and free(abrv.start_char, abrv.end_char):
-                found.append((abrv.start_char, abrv.end_char, canonical, "abbreviation"))
+                found.append((abrv.start_char, abrv.end_char, canonical, "abbreviation", None))
                 spans.append((abrv.start_char, abrv.end_char))
         # NER disease entities the lexicons do not know
+        end_of_text = len(text.rstrip())
         for ent in mentions(doc, "DISEASE"):
-            if free(ent.start_char, ent.end_char):
-                canonical = LEADING_MODIFIERS.sub("", ent.text.lower()).strip()
-                if len(canonical) >= 4:
-                    found.append((ent.start_char, ent.end_char, canonical, "ner"))
-                    spans.append((ent.start_char, ent.end_char))
+            s, e = ent.start_char, ent.end_char
+            while e > s and not text[e - 1].isalnum():
+                e -= 1  # trailing quotes, stops and glued markers
+            if not free(s, e) or e >= end_of_text:
+                continue  # overlaps a lexicon name, or cut off by the end of an excerpt
+            surface = text[s:e]
+            canonical = LEADING_MODIFIERS.sub("", surface.lower()).strip()
+            known = self.lexicon.get(condition_key(canonical)) or self.adverse.get(condition_key(canonical))
+            if known:
+                found.append((s, e, known, "ner", self.adverse.get(condition_key(canonical))))
+            elif (len(canonical) >= 5 and not (surface.isupper() and len(surface) <= 6)
+                  and self.rules.ner_shape.search(canonical) and not self.rules.ner_reject.search(canonical)):
+                found.append((s, e, canonical, "ner", None))
+            else:
+                continue
+            spans.append((s, e))
 
         prev = None  # (end_char, sentence, context) of the previous name
-        for s, e, canonical, src in sorted(found):
+        for s, e, canonical, src, adverse_canonical in sorted(found, key=lambda f: f[:2]):
             while e > s + 1 and text[e - 1] in ".,;:":
                 e -= 1
             k = max(0, bisect.bisect_right(starts, s) - 1)
             sent = sents[k]
-            ctx, negated = self.context(text, s, e, sent.start_char, sent.end_char, k in adverse_idx)
+            ctx, negated = self.context(text, s, e, sent.start_char, sent.end_char, k in adverse_idx,
+                                        weak_ok=src != "ner")
             if prev is not None and prev[1] == k and prev[2] != "mention" and ctx != "indication" \
                     and self.rules.list_continuation.match(text[prev[0]:s]):
                 ctx = prev[2]
             prev = (e, k, ctx)
             if src == "ner" and ctx == "mention":
                 continue
+            if ctx == "adverse" and adverse_canonical:
+                canonical = adverse_canonical  # "fever" reported as a harm is the event "pyrexia"
             key = condition_key(canonical)
             reportable = key not in (self.not_events if ctx == "adverse" else self.not_indications) \
                 and condition_key(text[s:e]) not in (self.not_events if ctx == "adverse" else self.not_indications)

@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 
 from ..paths import MODELS_DIR
 from .mention import Mention, add_mention, mentions
-from .numbers import DASH_CLASS, NUMBER, FrequencyMention, clean_amount, frequency_mentions, parse_number, week_mentions
+from .numbers import DASH_CLASS, DOSE_NUMBER, FrequencyMention, clean_amount, frequency_mentions, parse_number, week_mentions
 
 
 def _rules(path: str) -> Path:
@@ -76,15 +76,16 @@ class DoseFinder:
         unit_alt = "|".join(f"(?:{p})" for p, _ in unit_rows)
         sep = rf"\s*(?:,\s*(?:or|and)?|or|and|to|{DASH_CLASS})\s*"
         self.dose_re = re.compile(
-            rf"(?<![\w.,/$£€])(?P<nums>(?:{NUMBER})(?:{sep}(?:{NUMBER}))*)\s*{DASH_CLASS}?\s*"
+            rf"(?<![\w.,/$£€])(?P<nums>(?:{DOSE_NUMBER})(?:{sep}(?:{DOSE_NUMBER}))*)\s*{DASH_CLASS}?\s*"
             rf"(?P<unit>{unit_alt})(?![\w\u00b2])(?P<strength>\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:m[lL]|dL|dl|L)\b)?",
             re.I)
-        self.num_re = re.compile(NUMBER)
-        self.range_re = re.compile(rf"^(?:{NUMBER})\s*(?:to|{DASH_CLASS})\s*(?:{NUMBER})$")
+        self.num_re = re.compile(DOSE_NUMBER)
+        self.range_re = re.compile(rf"^(?:{DOSE_NUMBER})\s*(?:to|{DASH_CLASS})\s*(?:{DOSE_NUMBER})$")
         self.routes = [(re.compile(rf"(?<![\w-])(?:{p})(?![\w-])", re.I), r) for p, r in _read_tsv(routes)]
         self.frequencies = frequencies
         cue_rows = _read_tsv(cues)
         self.loading = re.compile("|".join(p for p, c in cue_rows if c == "loading"), re.I)
+        self.loading_after = re.compile(rf"^\s*(?:{'|'.join(p for p, c in cue_rows if c == 'loading_after')})", re.I)
         self.regimen = re.compile("|".join(p for p, c in cue_rows if c == "regimen"), re.I)
         self.placebo_after = re.compile(r"^\s*(?:matching\s+)?placebo\b", re.I)
 
@@ -108,8 +109,8 @@ class DoseFinder:
             if m.start() > 0 and text[m.start() - 1] == "/":
                 continue
             unit = self.unit_of(m.group("unit"))
-            if unit == "g" and not re.match(r"\s*(?:g|grams?)\b", text[m.start("unit"):m.end("unit")], re.I):
-                continue
+            if unit in ("g", "ml", "iu") and not self._drug_near(doc, m.start(), m.end()):
+                continue  # "30 g of fiber", "2 mL of water": a dose only next to a drug name
             nums_text = m.group("nums")
             is_range = bool(self.range_re.match(nums_text.strip()))
             group += 1
@@ -122,6 +123,11 @@ class DoseFinder:
                                     text[s:m.end("unit")], is_range))
         self._merge_lists(text, hits)
         return hits
+
+    @staticmethod
+    def _drug_near(doc: Doc, start: int, end: int, window: int = 60) -> bool:
+        return any(m.label in ("DRUG", "DRUG_CANDIDATE") and start - window <= m.start_char <= end + window
+                   for m in mentions(doc))
 
     def _merge_lists(self, text: str, hits: list[DoseHit]) -> None:
         """'5 mg, 10 mg, or 15 mg' and '300-mg X, 150-mg X, or placebo' are one list."""
@@ -194,7 +200,7 @@ class DoseFinder:
             s0, s1 = bounds[h.sent]
             before = text[max(s0, h.start - 60):h.start]
             before = re.split(r"followed\s+by|\bthen\b|\bafter\b|;", before, flags=re.I)[-1]
-            if self.loading.search(before):
+            if self.loading.search(before) or self.loading_after.match(text[h.end:h.end + 40]):
                 h.is_loading = True
             sched = [w for w in weeks if w.kind == "schedule" and s0 <= w.start < s1 and w.start >= h.end
                      and w.start - h.end < 40]
@@ -235,8 +241,13 @@ class DoseFinder:
             if same:
                 d = min(same, key=lambda d: (abs(d.start_char - h.start), d.start_char > h.start))
             else:
-                prior = [d for d in drugs if d.start_char < h.start]
-                d = prior[-1] if prior else None
+                # the drug of the last two sentences that the document names most often
+                prior = [d for d in drugs if d.start_char < h.start and sent_of(starts, d.start_char) >= h.sent - 2]
+                if prior:
+                    d = max(reversed(prior), key=lambda d: counts[d.norm])
+                else:
+                    prior = [d for d in drugs if d.start_char < h.start]
+                    d = prior[-1] if prior else None
             h.drug = d.norm if d else top
             h.drug_text = d.text if d else None
             tr = [t for t in trials if sent_of(starts, t.start_char) == h.sent]

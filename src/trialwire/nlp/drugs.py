@@ -21,16 +21,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, IS_STOP, LENGTH, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..kb import DrugKB, load_kb, name_key
 from ..paths import MODELS_DIR
 from .mention import Mention, add_mention, mentions
+from .sentences import doc_text
 
 MARKS = re.compile(r"[™®©]")
 NAME_SHAPE = r"(?:[A-Z]{2,5}[- ]?\d{3,7}[A-Z]?|[A-Z][A-Za-z]{3,24}|[a-z]{5,30}(?:-[a-z]{4})?)"
 US_SUFFIXED = re.compile(r"\b([a-z]{5,30})-([a-z]{4})\b", re.I)
+TITLE_NAME = re.compile(r"^\W*(?:what is|what's|what are|how does|how do|how is|is|about|understanding|all about|"
+                        r"guide to|facts about|everything about|questions about)\s+(?P<name>[A-Z][a-z]{3,}[A-Za-z]*)\b",
+                        re.I)
+CUE_TAIL = re.compile(r"(?:as|formerly|called|name:?)$", re.I)
 YEAR = re.compile(r"^(?:19|20)\d\d$")
 URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w.-]+\.(?:com|org|gov|net|edu)/\S*")
 
@@ -59,6 +65,8 @@ def token_key(text: str) -> str:
 class DrugRules:
     stop_keys: frozenset[str]
     common_keys: frozenset[str]
+    ordinary: frozenset[str]
+    salts: frozenset[str]
     not_alias_keys: frozenset[str]
     stem_re: re.Pattern | None
     stems: tuple[tuple[str, int, tuple[str, ...]], ...]
@@ -68,7 +76,8 @@ class DrugRules:
     before_cues: tuple[re.Pattern, ...]
 
     @classmethod
-    def load(cls, stoplist, inn_stems, code_patterns, not_aliases, alias_cues, common_words=None) -> "DrugRules":
+    def load(cls, stoplist, inn_stems, code_patterns, not_aliases, alias_cues, common_words=None,
+             ordinary_words=None, salt_words=None) -> "DrugRules":
         stems = []
         for row in read_tsv(rules_path(inn_stems)):
             stem, min_len = row[0].strip().lower(), int(row[1]) if len(row) > 1 and row[1].strip() else 6
@@ -91,8 +100,20 @@ class DrugRules:
         return cls(frozenset(token_key(x) for x in read_lines(rules_path(stoplist))),
                    frozenset(token_key(x) for x in read_lines(rules_path(common_words))) if common_words
                    else frozenset(),
+                   frozenset(x.strip().lower() for x in read_lines(rules_path(ordinary_words))) if ordinary_words
+                   else frozenset(),
+                   frozenset(x.strip().lower() for x in read_lines(rules_path(salt_words))) if salt_words
+                   else frozenset(),
                    frozenset(token_key(x) for x in read_lines(rules_path(not_aliases))),
                    stem_re, tuple(stems), tuple(code_res), frozenset(exclude), tuple(after), tuple(before))
+
+    def inn_of(self, canonical: str) -> str:
+        """"codeine sulfate" -> "codeine": the INN without salt, ester or hydrate words."""
+        words = canonical.lower().split()
+        n = len(words)
+        while n > 1 and words[n - 1] in self.salts:
+            n -= 1
+        return " ".join(words[:n]) if n == 1 and n < len(words) else canonical.lower()
 
     def stem_of(self, word: str) -> str | None:
         low = word.lower()
@@ -116,23 +137,50 @@ class DrugMatcher:
         self.rules = rules
         self.max_ngram = max_ngram
         self.fuzzy = fuzzy_alias_score
+        self.key_memo: dict[int, str] = {}
+        # bare INNs the KB only holds with a salt word ("enlicitide" -> "enlicitide chloride")
+        self.base_keys: dict[str, object] = {}
+        if rules.salts:
+            for entry in kb.entries.values():
+                inn = rules.inn_of(entry.canonical_name)
+                if inn != entry.canonical_name.lower() and kb.resolve_key(name_key(inn)) is None:
+                    self.base_keys.setdefault(name_key(inn), entry)
 
     # -- KB names ---------------------------------------------------------------------------
+    def token_rows(self, doc: Doc) -> list[tuple[int, int, str, bool]]:
+        """(start, end, name key, is stop word) of each token that can be part of a name; one
+        array read and one memo lookup per token."""
+        arr = doc.to_array([ORTH, IDX, LENGTH, IS_SPACE, IS_PUNCT, IS_STOP])
+        strings, memo = doc.vocab.strings, self.key_memo
+        if len(memo) > 500_000:
+            memo.clear()
+        rows = []
+        for orth, idx, length, space, punct, stop in arr.tolist():
+            if space or (punct and length == 1):
+                continue
+            key = memo.get(orth)
+            if key is None:
+                key = memo[orth] = token_key(strings[orth])
+            rows.append((idx, idx + length, key, bool(stop)))
+        return rows
+
     def kb_matches(self, doc: Doc) -> list[tuple[int, int, object]]:
         """(start_char, end_char, KBEntry) for the longest KB name starting at each token."""
-        toks = [t for t in doc if not (t.is_space or t.is_punct and len(t.text) == 1)]
-        keys = [token_key(t.text) for t in toks]
-        resolve = self.kb.resolve_key
+        rows = self.token_rows(doc)
+        kb_resolve, base = self.kb.resolve_key, self.base_keys
+
+        def resolve(key: str):
+            return kb_resolve(key) or base.get(key)
         stop = self.rules.stop_keys | self.rules.common_keys
-        found, i, n = [], 0, len(toks)
+        found, i, n = [], 0, len(rows)
         while i < n:
             best = None
             key = ""
+            first_stop = rows[i][3]
             for j in range(i, min(i + self.max_ngram, n)):
-                if j > i and (toks[j].idx - (toks[j - 1].idx + len(toks[j - 1].text)) > 1
-                              or toks[j].is_stop or toks[i].is_stop):
+                if j > i and (rows[j][0] - rows[j - 1][1] > 1 or rows[j][3] or first_stop):
                     break  # a window never spans a gap wider than one space or hyphen, nor a stop word
-                key += keys[j]
+                key += rows[j][2]
                 if len(key) < 3:
                     continue
                 entry = resolve(key)
@@ -140,23 +188,27 @@ class DrugMatcher:
                     best = (j, entry, key)
             if best is not None and best[2] not in stop and name_key(best[1].canonical_name) not in stop:
                 j, entry, _ = best
-                found.append((toks[i].idx, toks[j].idx + len(toks[j].text), entry))
+                found.append((rows[i][0], rows[j][1], entry))
                 i = j + 1
             else:
                 i += 1
         return found
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         taken: list[tuple[int, int]] = []
         drugs: list[Mention] = []
         for s, e, entry in self.kb_matches(doc):
             surface = MARKS.sub("", text[s:e]).strip()
-            if surface.islower() and len(surface) <= 4:
-                continue  # short lower-case words ("tea", "gold") are not drug names here
-            m = Mention("DRUG", s, e, surface, entry.canonical_name.lower(), self.name, 0.95,
-                        {"kb_id": entry.concept_id, "alias_type": entry.alias_type(surface) or "synonym",
-                         "in_kb": True, "canonical": entry.canonical_name.lower()})
+            atype = entry.alias_type(surface) or "synonym"
+            if surface.islower() and (len(surface) <= 4 or atype == "brand"):
+                continue  # brands are printed capitalised: "dermatite atopica" is not the brand Atopica
+            if atype == "official" and name_key(surface) != name_key(entry.canonical_name):
+                atype = "suffixed"  # the US suffixed form of the INN (lebrikizumab-lbkz)
+            inn = self.rules.inn_of(entry.canonical_name)
+            m = Mention("DRUG", s, e, surface, inn, self.name, 0.95,
+                        {"kb_id": entry.concept_id, "alias_type": atype, "in_kb": True, "canonical": inn,
+                         "kb_name": entry.canonical_name})
             drugs.append(m)
             taken.append((s, e))
 
@@ -169,9 +221,10 @@ class DrugMatcher:
                 continue
             entry = self.kb.resolve(m.group(1))
             if entry is not None and token_key(m.group(1)) not in self.rules.stop_keys:
-                drugs.append(Mention("DRUG", m.start(), m.end(), m.group(0), entry.canonical_name.lower(),
+                inn = self.rules.inn_of(entry.canonical_name)
+                drugs.append(Mention("DRUG", m.start(), m.end(), m.group(0), inn,
                                      self.name, 0.9, {"kb_id": entry.concept_id, "alias_type": "suffixed",
-                                                      "in_kb": True, "canonical": entry.canonical_name.lower()}))
+                                                      "in_kb": True, "canonical": inn}))
                 taken.append((m.start(), m.end()))
         for m in drugs:
             add_mention(doc, m)
@@ -204,12 +257,13 @@ class DrugMatcher:
 
         late = []
         for c in candidates:
-            entry = self.kb.resolve(c.text)
+            entry = self.kb.resolve(c.text) or self.base_keys.get(token_key(c.text))
             if entry is not None and token_key(c.text) not in self.rules.stop_keys | self.rules.common_keys:
-                late.append(Mention("DRUG", c.start_char, c.end_char, c.text, entry.canonical_name.lower(),
+                inn = self.rules.inn_of(entry.canonical_name)
+                late.append(Mention("DRUG", c.start_char, c.end_char, c.text, inn,
                                     self.name, 0.9, {"kb_id": entry.concept_id, "in_kb": True,
                                                      "alias_type": entry.alias_type(c.text) or "synonym",
-                                                     "canonical": entry.canonical_name.lower()}))
+                                                     "canonical": inn}))
         for m in late:
             add_mention(doc, m)
         drugs.extend(late)
@@ -224,9 +278,30 @@ class DrugMatcher:
                                           "canonical": target}))
             else:
                 add_mention(doc, c)
-        for a in self.asserted_aliases(doc, drugs, free):
+        aliases = self.asserted_aliases(doc, drugs, free)
+        aliases.extend(self.title_alias(text, drugs, {a.text.lower() for a in aliases}, free))
+        for a in aliases:
             add_mention(doc, a)
         return doc
+
+    def title_alias(self, text: str, drugs: list[Mention], known: set[str], free) -> list[Mention]:
+        """A title that asks about a name the body never uses for anything else ("What is Rocatan
+        and how is it treated?") while the body is about one drug: that name is the drug's alias."""
+        end = text.find("\n")
+        end = len(text) if end < 0 else end
+        canon = {d.norm for d in drugs}
+        if not drugs or len(canon) != 1 or any(d.start_char < end for d in drugs):
+            return []
+        m = TITLE_NAME.search(text[:end])
+        if m is None:
+            return []
+        name = m.group("name")
+        if name.lower() in known or name.lower() in self.rules.ordinary or self.kb.resolve(name) is not None \
+                or token_key(name) in self.rules.not_alias_keys | self.rules.stop_keys:
+            return []
+        drug = drugs[0]
+        return [Mention("ALIAS", m.start("name"), m.end("name"), name, drug.norm, self.name, 0.5,
+                        {"alias_type": "unknown", "in_kb": False, "asserted_by": "title", "canonical": drug.norm})]
 
     def near_miss(self, word: str, canon: set[str]) -> str | None:
         if not self.rules.stem_of(word):
@@ -237,7 +312,7 @@ class DrugMatcher:
 
     # -- aliases asserted by the text --------------------------------------------------------
     def asserted_aliases(self, doc: Doc, drugs: list[Mention], free) -> list[Mention]:
-        text = doc.text
+        text = doc_text(doc)
         out = []
         for d in drugs:
             after = text[d.end_char:d.end_char + 80]
@@ -248,6 +323,9 @@ class DrugMatcher:
                     out.extend(self.alias_for(d, m.group("name"), s, free))
                     break
             before = text[max(0, d.start_char - 80):d.start_char]
+            tail = before.rstrip()
+            if not (tail.endswith("(") or CUE_TAIL.search(tail[-12:])):
+                continue  # cheap test before the regexes
             for i, rx in enumerate(self.rules.before_cues):
                 m = rx.search(before)
                 if not m:
@@ -272,6 +350,8 @@ class DrugMatcher:
             return []
         if name.isupper() and not self.rules.is_code(name):
             return []  # an abbreviation (AD, OX), not a name
+        if name.lower() in self.rules.ordinary:
+            return []  # an ordinary word ("Phase", "Eczema"), not a name
         if not free(start, start + len(name)) and not self.rules.stem_of(name):
             return []
         return [Mention("ALIAS", start, start + len(name), name, drug.norm, self.name, 0.7,
@@ -284,9 +364,13 @@ class DrugMatcher:
     default_config={"stoplist": "rules/drugs_stoplist.txt", "inn_stems": "rules/drugs_inn_stems.tsv",
                     "code_patterns": "rules/drugs_code_patterns.tsv",
                     "not_aliases": "rules/drugs_not_aliases.txt", "alias_cues": "rules/drugs_alias_cues.tsv",
-                    "common_words": "rules/drugs_common_words.txt", "max_ngram": 4, "fuzzy_alias_score": 80.0},
+                    "common_words": "rules/drugs_common_words.txt",
+                    "ordinary_words": "rules/drugs_ordinary_words.txt", "salt_words": "rules/drugs_salt_words.txt",
+                    "max_ngram": 4, "fuzzy_alias_score": 80.0},
     assigns=["doc._.mentions"])
 def make_drugs(nlp: Language, name: str, stoplist: str, inn_stems: str, code_patterns: str, not_aliases: str,
-               alias_cues: str, common_words: str, max_ngram: int, fuzzy_alias_score: float):
-    rules = DrugRules.load(stoplist, inn_stems, code_patterns, not_aliases, alias_cues, common_words)
+               alias_cues: str, common_words: str, ordinary_words: str, salt_words: str, max_ngram: int,
+               fuzzy_alias_score: float):
+    rules = DrugRules.load(stoplist, inn_stems, code_patterns, not_aliases, alias_cues, common_words, ordinary_words,
+                           salt_words)
     return DrugMatcher(name, load_kb(), rules, max_ngram, fuzzy_alias_score)

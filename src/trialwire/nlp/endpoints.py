@@ -1,12 +1,317 @@
-"""Rule component trialwire_endpoints (first pass: to be filled in)."""
+"""Rule component trialwire_endpoints: endpoint names, roles, timepoints and reported results.
+
+The vocabulary (models/rules/endpoints_vocab.jsonl, built from the shared scale seed list by
+endpoints_build_vocab.py) gives each scale's short name, its acronyms (matched case-sensitively)
+and full names (any case). What follows a scale decides the endpoint:
+- a responder threshold: "EASI-75", "EASI 75", "Eczema Area and Severity Index [EASI]-75", or
+  before it "75% improvement from baseline in EASI" -> EASI-75;
+- a 0/1 responder: "IGA 0/1", "vIGA-AD score of 0 (clear) or 1 (almost clear)" -> vIGA-AD 0/1;
+- an entry threshold ("EASI score >=16", "vIGA-AD score of 3 or 4") -> an inclusion criterion,
+  not an endpoint;
+- a parenthesised endpoint right after it ("... Index score (EASI-75)") -> only that one.
+Descriptive phrases (models/rules/endpoints_phrases.tsv) add measures named without an acronym:
+body weight change, ">=5% body weight reduction", brain amyloid, "clear or almost clear skin"
+(IGA 0/1, or vIGA-AD 0/1 where the document uses vIGA-AD) and an unnamed "75% improvement"
+(the responder scale of the document's disease, models/rules/endpoints_defaults.tsv).
+
+Timepoints are the "at week N"/"at N weeks" of the endpoint's sentence (else its "for/over N
+weeks"); an endpoint whose sentence has none takes the document's one assessment week when
+there is one. Months give none.
+"""
 from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ..paths import MODELS_DIR
+from .assertion import assertion_of
+from .mention import Mention, add_mention, mentions
+from .numbers import DASH_CLASS, NUMBER, parse_number, week_mentions
 
-@Language.factory("trialwire_endpoints")
-def make_endpoints(nlp: Language, name: str):
+TM = r"(?:\s*(?:™|®|\(TM\)|\(R\)|\*))*"
+ZERO_ONE_TAIL = re.compile(
+    rf"^{TM}(?:\s*scores?)?(?:\s+of)?\s*0\s*(?:\([^()]{{0,25}}\))?\s*(?:/|or|to|and|{DASH_CLASS})\s*1\b", re.I)
+CRITERION_TAIL = re.compile(
+    rf"^{TM}(?:\s*(?:score|scores|total\s+score))?\s*(?:of\s+)?(?:(?:≥|>=|&gt;=|>|≤|<=|<|=|at\s+least|greater\s+than|"
+    rf"more\s+than|less\s+than)\s*\d|\d+(?:[.,]\d+)?\s*%?\s*(?:or\s+(?:higher|greater|more|above)|(?:to|{DASH_CLASS}|or)\s*\d))", re.I)
+RESPONDER_BEFORE = re.compile(
+    r"(?:≥|>=|&gt;=|at\s+least\s+(?:an?\s+)?|greater\s+than\s+|more\s+than\s+)?(\d{2,3})\s*(?:%|percent)\s+"
+    r"(?:or\s+(?:greater|more)\s+)?(?:improvement|reduction|decrease|response)\s+(?:from\s+baseline\s+)?"
+    r"in\s+(?:the\s+)?(?:total\s+)?$", re.I)
+ZERO_ONE_BEFORE = re.compile(r"scores?\s+of\s+0\s*(?:/|or|to|-)\s*1\s+on\s+(?:the\s+)?$", re.I)
+PCT = re.compile(rf"(?<![\w.])(?P<sign>[-−–]?)(?P<v>{NUMBER})\s*(?:%|percent\b)")
+P_VALUE = re.compile(r"\bp\s*(?:-?value)?\s*(?P<op>[<>=≤≥]|&lt;|&gt;)\s*(?P<v>0?[.·]\d+|1)", re.I)
+COMPARATOR = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:to|with)|relative\s+to)\s", re.I)
+ARM_PHRASE = re.compile(r"\b(?:higher|lower|high|low|middle)[\s-]+dose(?:\s+group|\s+arm)?", re.I)
+
+
+@dataclass
+class EndpointHit:
+    start: int
+    end: int
+    name: str
+    kind: str  # responder | zero_one | plain | phrase
+    scale: str | None = None
+    weeks: list[int] = field(default_factory=list)
+    role: str | None = None
+
+
+def _rules(path: str) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else MODELS_DIR / p
+
+
+def _tsv(path: Path) -> list[tuple[str, str]]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            a, b = line.split("\t")[:2]
+            out.append((a, b.strip()))
+    return out
+
+
+def _full_name_regex(name: str) -> str:
+    """Words joined by any run of spaces or dashes; "Investigator's" also matches "Investigator"."""
+    words = [w for w in re.split(rf"(?:\s|{DASH_CLASS})+", name) if w]
+    out = []
+    for w in words:
+        x = re.escape(w)
+        x = re.sub(r"['’]s$", "(?:['’]s)?", x) if re.search(r"['’]s$", w) else x.replace("'", "['’]").replace("’", "['’]")
+        out.append(x)
+    return rf"(?:\s*{DASH_CLASS}\s*|\s+)".join(out)
+
+
+def _fkey(name: str) -> str:
+    return re.sub(rf"(?:\s|{DASH_CLASS}|['’])+", "", re.sub(r"['’]s\b", "", name.lower()))
+
+
+class EndpointFinder:
+    def __init__(self, vocab: Path, phrases: Path, defaults: Path, roles: Path):
+        self.entries = [json.loads(x) for x in vocab.read_text(encoding="utf-8").splitlines() if x.strip()]
+        self.by_abbr: dict[str, dict] = {}
+        self.by_full: dict[str, dict] = {}
+        for e in self.entries:
+            for a in e.get("abbreviations", []):
+                self.by_abbr[a] = e
+            for f in e.get("full_names", []):
+                self.by_full[_fkey(f)] = e
+        abbrs = sorted(self.by_abbr, key=len, reverse=True)
+        self.abbr_re = re.compile(r"(?<![\w\-])(?:" + "|".join(re.escape(a) for a in abbrs) + r")(?![A-Za-z])")
+        fulls = sorted({f for e in self.entries for f in e.get("full_names", [])}, key=len, reverse=True)
+        self.full_re = re.compile(r"(?<![\w\-])(?:" + "|".join(_full_name_regex(f) for f in fulls) + r")(?![A-Za-z])", re.I)
+        self.phrases = [(re.compile(p, re.I), n) for p, n in _tsv(phrases)]
+        self.defaults = [(re.compile(p, re.I), s) for p, s in _tsv(defaults)]
+        self.roles = [(re.compile(p, re.I), r) for p, r in _tsv(roles)]
+        self.by_name = {e["name"]: e for e in self.entries}
+
+    def _entry_for_full(self, surface: str) -> dict | None:
+        return self.by_full.get(_fkey(surface))
+
+    def scale_hits(self, text: str) -> list[tuple[int, int, dict]]:
+        hits = []
+        for m in self.full_re.finditer(text):
+            e = self._entry_for_full(m.group(0))
+            if e:
+                hits.append([m.start(), m.end(), e])
+        for m in self.abbr_re.finditer(text):
+            if any(s <= m.start() < e for s, e, _ in hits):
+                continue
+            hits.append([m.start(), m.end(), self.by_abbr[m.group(0)]])
+        hits.sort(key=lambda h: h[0])
+        # "Full Name (ABBR)" / "Full Name [ABBR]" is one mention of the full name's scale
+        merged: list[list] = []
+        for h in hits:
+            if merged:
+                p = merged[-1]
+                gap = text[p[1]:h[0]]
+                if re.fullmatch(r"\s*[(\[]\s*", gap) and re.match(rf"^{TM}\s*[)\]]", text[h[1]:h[1] + 12]):
+                    close = re.match(rf"^{TM}\s*[)\]]", text[h[1]:h[1] + 12])
+                    if p[2].get("name") == h[2].get("name") or not (h[2].get("responder_values") and
+                                                                     re.match(r"[\s-]?\d", text[h[1]:h[1] + 3])):
+                        p[1] = h[1] + close.end()
+                        continue
+            merged.append(h)
+        return [(s, e, en) for s, e, en in merged]
+
+    def find(self, text: str) -> list[EndpointHit]:
+        out: list[EndpointHit] = []
+        for s, e, entry in self.scale_hits(text):
+            tail = text[e:e + 70]
+            name = entry["name"]
+            m = re.match(rf"^{TM}\s*[)\]]?[\s{DASH_CLASS[1:-1]}]?(\d{{1,3}})(?![\d.,]\d|\d|\s*%)\*?", tail)
+            if m and int(m.group(1)) in entry.get("responder_values", []):
+                out.append(EndpointHit(s, e + m.end(), f"{name}-{int(m.group(1))}", "responder", name))
+                continue
+            if entry.get("zero_one"):
+                m = ZERO_ONE_TAIL.match(tail)
+                if m:
+                    out.append(EndpointHit(s, e + m.end(), f"{name} 0/1", "zero_one", name))
+                    continue
+                if re.match(rf"^{TM}\s+0/1\b", tail):
+                    out.append(EndpointHit(s, e + tail.index("0/1") + 3, f"{name} 0/1", "zero_one", name))
+                    continue
+            before = text[max(0, s - 80):s]
+            m = RESPONDER_BEFORE.search(before)
+            if m and int(m.group(1)) in entry.get("responder_values", []):
+                out.append(EndpointHit(s - (len(before) - m.start()), e, f"{name}-{int(m.group(1))}", "responder", name))
+                continue
+            if entry.get("zero_one") and ZERO_ONE_BEFORE.search(before):
+                out.append(EndpointHit(s, e, f"{name} 0/1", "zero_one", name))
+                continue
+            if CRITERION_TAIL.match(tail):
+                continue  # "EASI score >=16", "vIGA-AD score of 3 or 4": an entry criterion
+            out.append(EndpointHit(s, e, name, "plain", name))
+        # a scale right before a parenthesised endpoint only introduces it: "... Index score (EASI-75)"
+        keep = []
+        for h in out:
+            if h.kind == "plain":
+                nxt = next((o for o in out if o.start > h.end and o.start - h.end <= 25), None)
+                if nxt and nxt.kind in ("responder", "zero_one") and \
+                        re.fullmatch(r"\s*(?:scores?\s*)?(?:from\s+baseline\s*)?[(\[]\s*", text[h.end:nxt.start]):
+                    continue
+            keep.append(h)
+        return keep
+
+    def phrase_hits(self, text: str, hits: list[EndpointHit]) -> list[EndpointHit]:
+        out = []
+        default_scale = next((s for p, s in self.defaults if p.search(text)), None)
+        has_viga = any(h.scale == "vIGA-AD" for h in hits)
+        for pattern, template in self.phrases:
+            for m in pattern.finditer(text):
+                name = template
+                if name != "NOT_ENDPOINT" and any(h.start <= m.start() < h.end or m.start() <= h.start < m.end()
+                                                  for h in hits + out):
+                    continue
+                if name == "CLEAR_SKIN":
+                    near = [h for h in hits if h.scale in ("IGA", "vIGA-AD", "rIGA") and
+                            (abs(h.end - m.start()) <= 60 or abs(m.end() - h.start) <= 40)]
+                    if near:
+                        for h in near:
+                            if h.kind == "plain":
+                                h.name, h.kind = f"{h.scale} 0/1", "zero_one"
+                        continue
+                    name = "vIGA-AD 0/1" if has_viga else "IGA 0/1"
+                elif name == "RESPONDER_DEFAULT":
+                    if not default_scale:
+                        continue
+                    name = f"{default_scale}-{m.group(1)}"
+                    if any(h.name == name and abs(h.start - m.end()) <= 80 for h in hits):
+                        continue
+                elif "{n}" in name:
+                    n = next((g for g in m.groups() if g), None)
+                    if n is None:
+                        continue
+                    name = name.replace("{n}", n)
+                out.append(EndpointHit(m.start(), m.end(), name, "phrase", None))
+        return out
+
+
+def _timepoints(text: str, hits: list[EndpointHit], starts: list[int]) -> None:
+    weeks = week_mentions(text)
+    by_sent: dict[int, list] = {}
+    for w in weeks:
+        by_sent.setdefault(bisect_right(starts, w.start) - 1, []).append(w)
+    hit_sents = {bisect_right(starts, h.start) - 1 for h in hits}
+    at_in_endpoint_sents = Counter(v for si in hit_sents for w in by_sent.get(si, []) if w.kind == "at" for v in w.weeks)
+    any_weeks = Counter(v for w in weeks if w.kind in ("at", "duration") for v in w.weeks)
+    doc_week = None
+    # the document's one assessment week: the most frequent "at week N" of endpoint sentences, or
+    # else the only week the document gives at all
+    if at_in_endpoint_sents:
+        top = at_in_endpoint_sents.most_common(2)
+        if len(top) == 1 or top[0][1] > top[1][1]:
+            doc_week = top[0][0]
+    elif len(any_weeks) == 1:
+        doc_week = next(iter(any_weeks))
+    for h in hits:
+        si = bisect_right(starts, h.start) - 1
+        ws = by_sent.get(si, [])
+        at = [v for w in ws if w.kind == "at" for v in w.weeks]
+        if not at:
+            at = [v for w in ws if w.kind == "duration" for v in w.weeks]
+        if not at and not any(w.kind in ("length", "until") for w in ws) and doc_week is not None:
+            at = [doc_week]
+        h.weeks = list(dict.fromkeys(at))
+
+
+def _results(doc: Doc, text: str, hits: list[EndpointHit], sents, starts, name: str) -> None:
+    doses = mentions(doc, "DOSE")
+    done: set[tuple] = set()
+    for h in hits:
+        si = bisect_right(starts, h.start) - 1
+        s0, s1 = sents[si]
+        sentence = text[s0:s1]
+        pcts = [(s0 + m.start(), parse_number(m.group("v")) * (-1 if m.group("sign") else 1))
+                for m in PCT.finditer(sentence)
+                if not (h.start <= s0 + m.start() < h.end)
+                and not re.search(r"(?:≥|>=|at\s+least|greater\s+than|more\s+than)\s*$", sentence[:m.start()])]
+        if not pcts:
+            continue
+        comp = COMPARATOR.search(sentence)
+        placebo = re.search(r"placebo", sentence, re.I)
+        split = s0 + (comp.start() if comp else (placebo.start() if placebo else len(sentence)))
+        arm_vals = [p for p in pcts if p[0] < split]
+        comp_vals = [p for p in pcts if p[0] >= split]
+        pv = P_VALUE.search(sentence)
+        for pos, value in arm_vals[:4]:
+            if (h.name, pos) in done:
+                continue
+            done.add((h.name, pos))
+            near = [d for d in doses if s0 <= d.start_char < s1]
+            arm = None
+            if near:
+                d = min(near, key=lambda d: abs(d.start_char - pos))
+                arm = d.norm
+            else:
+                a = ARM_PHRASE.search(sentence)
+                arm = a.group(0).lower() if a else None
+            cval = comp_vals[0][1] if comp_vals else None
+            add_mention(doc, Mention("RESULT", pos, pos + 1, sentence[pos - s0:pos - s0 + 12].split(" ")[0], h.name,
+                                     name, 0.6, {
+                                         "endpoint": h.name, "arm": arm, "value": value, "unit": "%",
+                                         "comparator": "placebo" if placebo and (cval is not None or comp) else None,
+                                         "comparator_value": cval,
+                                         "p_value": f"{pv.group('op').replace('&lt;', '<').replace('&gt;', '>')}{pv.group('v')}" if pv else None,
+                                         "timepoint_weeks": h.weeks[0] if len(h.weeks) == 1 else None}))
+
+
+@Language.factory("trialwire_endpoints", default_config={
+    "vocab": "rules/endpoints_vocab.jsonl", "phrases": "rules/endpoints_phrases.tsv",
+    "defaults": "rules/endpoints_defaults.tsv", "roles": "rules/endpoints_roles.tsv"},
+    assigns=["doc._.mentions"])
+def make_endpoints(nlp: Language, name: str, vocab: str, phrases: str, defaults: str, roles: str):
+    finder = EndpointFinder(_rules(vocab), _rules(phrases), _rules(defaults), _rules(roles))
+
     def component(doc: Doc) -> Doc:
+        text = doc.text
+        hits = finder.find(text)
+        hits = sorted(hits + finder.phrase_hits(text, hits), key=lambda h: h.start)
+        blocked = [b for b in hits if b.name == "NOT_ENDPOINT"]
+        hits = [h for h in hits if h.name != "NOT_ENDPOINT"
+                and not any(b.start <= h.start < b.end or h.start <= b.start < h.end for b in blocked)]
+        if not hits:
+            return doc
+        sents = [(s.start_char, s.end_char) for s in doc.sents] if doc.has_annotation("SENT_START") else [(0, len(text))]
+        starts = [s for s, _ in sents]
+        _timepoints(text, hits, starts)
+        trials = mentions(doc, "TRIAL_NAME")
+        for h in hits:
+            si = bisect_right(starts, h.start) - 1
+            sentence = text[sents[si][0]:sents[si][1]]
+            h.role = next((r for p, r in finder.roles if p.search(sentence)), None)
+            tr = [t for t in trials if sents[si][0] <= t.start_char < sents[si][1]]
+            add_mention(doc, Mention("ENDPOINT", h.start, h.end, text[h.start:h.end], h.name, name,
+                                     0.9 if h.kind != "phrase" else 0.75,
+                                     {"timepoints": h.weeks, "role": h.role, "kind": h.kind, "scale": h.scale,
+                                      "trial": tr[0].norm if len(tr) == 1 else None,
+                                      "assertion": assertion_of(sentence)}))
+        _results(doc, text, hits, sents, starts, name)
         return doc
     return component

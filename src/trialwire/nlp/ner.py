@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 import spacy
+from spacy.attrs import ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -21,6 +22,7 @@ from .mention import Mention, add_mention
 log = logging.getLogger(__name__)
 _WARNED: set[str] = set()
 NER_LABELS = ("CHEMICAL", "DISEASE")
+TRIM = " \t\n\r\u2022\u00b7*-\u2013\u2014.,;:!?\"'\u201c\u201d\u2018\u2019()[]"
 
 
 def resolve_model(spec: str | None) -> str | Path | None:
@@ -71,18 +73,44 @@ class NerComponent:
         self.pipes = [proc for _, proc in self.model.pipeline]
 
     def __call__(self, doc: Doc) -> Doc:
-        if self.model is None or len(doc) == 0:
-            return doc
-        copy = Doc(self.model.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
-        for proc in self.pipes:
-            copy = proc(copy)
-        text = doc.text
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, docs, batch_size: int = 64):
+        """Batched: copies of a batch go through the model's pipes together (spaCy calls this
+        from nlp.pipe), which is what makes the neural part fast."""
+        if self.model is None:
+            yield from docs
+            return
+        for batch in spacy.util.minibatch(docs, size=batch_size):
+            copies = [self.copy(d) for d in batch]
+            for proc in self.pipes:
+                copies = list(proc.pipe(copies, batch_size=batch_size)) if hasattr(proc, "pipe") \
+                    else [proc(c) for c in copies]
+            for doc, copy in zip(batch, copies):
+                self.add_entities(doc, copy)
+                yield doc
+
+    def copy(self, doc: Doc) -> Doc:
+        """The same words and spaces in the model's vocab (one array read, no Token objects)."""
+        strings = doc.vocab.strings
+        arr = doc.to_array([ORTH, SPACY]).tolist()
+        return Doc(self.model.vocab, words=[strings[o] for o, _ in arr], spaces=[bool(sp) for _, sp in arr])
+
+    def add_entities(self, doc: Doc, copy: Doc) -> None:
         for ent in copy.ents:
-            if ent.label_ in self.labels:
-                s, e = ent.start_char, ent.end_char
-                add_mention(doc, Mention(ent.label_, s, e, text[s:e], text[s:e].lower(), self.name, 0.6,
-                                         {"model": self.version}))
-        return doc
+            if ent.label_ not in self.labels:
+                continue
+            t = ent.text
+            if "\n" in t.strip():
+                continue  # an entity never runs across a line break (heading + bullet)
+            # trim whitespace, bullets and trailing punctuation the model took in
+            lead = len(t) - len(t.lstrip(TRIM))
+            t = t.strip(TRIM)
+            if not t:
+                continue
+            s = ent.start_char + lead
+            add_mention(doc, Mention(ent.label_, s, s + len(t), t, t.lower(), self.name, 0.6,
+                                     {"model": self.version}))
 
 
 @Language.factory("trialwire_ner", default_config={"model": "ner/bc5cdr", "labels": list(NER_LABELS)},

@@ -20,10 +20,16 @@ WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "sixteen": 16, "twenty": 20,
     "twenty-four": 24, "fifty-two": 52,
+    # Italian, German, French, Spanish: frequencies and doses do not depend on English
+    "due": 2, "tre": 3, "quattro": 4, "sei": 6, "otto": 8, "dodici": 12,
+    "zwei": 2, "drei": 3, "vier": 4, "sechs": 6, "acht": 8, "zwölf": 12,
+    "deux": 2, "trois": 3, "quatre": 4, "huit": 8, "dos": 2, "tres": 3, "cuatro": 4, "ocho": 8,
 }
 WORD_NUM = "|".join(sorted(WORD_NUMBERS, key=len, reverse=True))
 # 1,795 / 1795 / 22.5 / 22·2 (middle-dot decimal)
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:[.\u00b7]\d+)?|\d+(?:[.\u00b7]\d+)?"
+# amounts also take a decimal comma ("2,5 mg" in Italian or German text; "1,000 mg" stays a thousand)
+DOSE_NUMBER = r"\d{1,3}(?:,\d{3})+(?![\d])|\d+(?:[.\u00b7]\d+|,\d{1,2}(?!\d))?"
 INT_OR_WORD = rf"(?:\d+|{WORD_NUM})"
 
 
@@ -32,7 +38,8 @@ def parse_number(text: str) -> float | None:
     s = text.strip().lower()
     if s in WORD_NUMBERS:
         return float(WORD_NUMBERS[s])
-    s = s.replace("\u00b7", ".").replace(",", "")
+    s = s.replace("\u00b7", ".")
+    s = s.replace(",", ".") if re.fullmatch(r"\d+,\d{1,2}", s) else s.replace(",", "")
     try:
         return float(s)
     except ValueError:
@@ -62,9 +69,9 @@ WEEK_LIST = re.compile(
     rf"\b(?:at\s+|on\s+)?weeks\s+(\d+(?:\s*,\s*\d+)*(?:\s*,?\s*(?:and|&)\s*\d+)?)\b"
     rf"|\b(?:at\s+)?weeks?\s+(\d+)\s+and\s+(?:weeks?\s+)?(\d+)\b", re.I)
 WEEK_SINGLE = re.compile(
-    rf"\b(?P<prep>at|by|through|thru|until|till|to|within|after|over|for|from|in|beyond|"
+    rf"\b(?P<prep>for\s+at\s+least|for\s+up\s+to|at\s+least|at|by|through|thru|until|till|to|within|after|over|for|from|in|beyond|"
     rf"up\s+to|as\s+early\s+as|starting\s+at)?\s*"
-    rf"(?:(?:week|wk)\s*(?P<n1>\d+)\b|(?P<n2>\d+|{WORD_NUM})[\s{DASH}]*(?P<hy>{DASH_CLASS})?\s*weeks?\b)",
+    rf"(?:(?:week|wk)\s*(?P<n1>\d+|{WORD_NUM})\b|(?P<n2>\d+|{WORD_NUM})[\s{DASH}]*(?P<hy>{DASH_CLASS})?\s*weeks?\b)",
     re.I)
 
 
@@ -91,9 +98,11 @@ def week_mentions(text: str) -> list[WeekMention]:
         if value is None:
             continue
         prep = re.sub(r"\s+", " ", (m.group("prep") or "").lower())
-        if prep in {"through", "thru", "until", "till", "to", "up to"}:
+        if prep == "to" and re.search(r"baseline\s*$", text[max(0, m.start() - 12):m.start()], re.I):
+            kind = "at"  # "change from baseline to week 68": the assessment time
+        elif prep in {"through", "thru", "until", "till", "to", "up to"}:
             kind = "until"
-        elif prep in {"for", "over", "from"}:
+        elif prep in {"for", "over", "from", "for at least", "for up to", "at least"}:
             kind = "duration"
         elif re.search(r"\bdos(?:e|es|ing)\s+(?:at|on|in)?\s*$", text[max(0, m.start() - 20):m.start() + len(m.group("prep") or "")], re.I):
             kind = "dose"
@@ -131,10 +140,12 @@ def _code_for_days(n: int) -> str | None:
 
 
 EVERY_N = re.compile(
-    rf"\b(?:once\s+)?(?:every|each|q)\s*(?P<a>\d+|{WORD_NUM}|other)"
-    rf"(?:\s*(?:or|to|and|/|{DASH_CLASS})\s*(?P<b>\d+|{WORD_NUM}))?\s*(?P<unit>weeks?|wks?|months?|days?)\b",
+    rf"\b(?:once\s+)?(?:every|each|q|ogni|alle|toutes\s+les|cada)\s*(?P<a>\d+|{WORD_NUM}|other)"
+    rf"(?:\s*(?:or|to|and|o|oder|ou|/|{DASH_CLASS})\s*(?P<b>\d+|{WORD_NUM}))?\s*"
+    rf"(?P<unit>weeks?|wks?|settimane|wochen|semaines|semanas|months?|mesi|monate|mois|meses|days?|giorni|tage|jours|días)\b",
     re.I)
-Q_CODE = re.compile(r"\b(?:Q(?P<n>\d{1,2})W|Q(?P<d>\d{1,2})D|QW|QD|QM|BID|TID|QID)\b")
+Q_CODE = re.compile(r"\b(?:Q(?P<n>\d{1,2})W|Q(?P<d>\d{1,2})D|QW|QD|QM|BID|TID|QID)\b"
+                    r"|(?<=[\dg])\s*/\s*(?P<per>week|wk|day|d|month)\b|\b(?-i:q(?P<n2>\d{1,2})w|qw|qd|bid|tid)\b", re.I)
 
 
 @lru_cache(maxsize=4)
@@ -163,7 +174,7 @@ def frequency_mentions(text: str, rules: Path | None = None) -> list[FrequencyMe
             n = 2 if part.lower() == "other" else parse_int(part)
             if n is None or n <= 0:
                 continue
-            if unit.startswith("w"):
+            if unit.startswith(("w", "s")):
                 codes.append(_code_for_weeks(n))
             elif unit.startswith("m"):
                 codes.append("QM" if n == 1 else _code_for_weeks(4 * n))
@@ -176,9 +187,12 @@ def frequency_mentions(text: str, rules: Path | None = None) -> list[FrequencyMe
     for m in Q_CODE.finditer(text):
         if overlaps(m.start(), m.end()):
             continue
-        tok = m.group(0).upper()
-        if m.group("n"):
-            code = _code_for_weeks(int(m.group("n")))
+        tok = m.group(0).upper().strip()
+        per = (m.group("per") or "").lower()
+        if per:
+            code = {"week": "QW", "wk": "QW", "day": "QD", "d": "QD", "month": "QM"}[per]
+        elif m.group("n") or m.group("n2"):
+            code = _code_for_weeks(int(m.group("n") or m.group("n2")))
         elif m.group("d"):
             code = _code_for_days(int(m.group("d"))) or tok
         else:

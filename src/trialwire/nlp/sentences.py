@@ -17,12 +17,25 @@ from spacy.tokens import Doc
 NEWLINES = re.compile(r"\n+")
 
 
+TEXT_KEY = "trialwire.text"
+
+
+def doc_text(doc: Doc) -> str:
+    """doc.text, computed once per Doc (spaCy rebuilds it from every token on each access)."""
+    text = doc.user_data.get(TEXT_KEY)
+    if text is None or len(text) != (doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0):
+        text = doc.text
+        doc.user_data[TEXT_KEY] = text
+    return text
+
+
 def mark_line_starts(doc: Doc) -> Doc:
-    if len(doc) < 2 or "\n" not in doc.text:
+    text = doc_text(doc)
+    if len(doc) < 2 or "\n" not in text:
         return doc
     starts = doc.to_array([IDX]).ravel()
     n = len(doc)
-    for m in NEWLINES.finditer(doc.text):
+    for m in NEWLINES.finditer(text):
         # token holding the newline (if it is its own whitespace token) and the token after it
         i = int(np.searchsorted(starts, m.end(), side="left"))
         j = int(np.searchsorted(starts, m.start(), side="right")) - 1

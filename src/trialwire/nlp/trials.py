@@ -39,17 +39,28 @@ from .numbers import DASH_CLASS, NUMBER, WORD_NUM, parse_int
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 PHASE_VALUE = r"(?:[1-4]|IV|I{1,3})(?:[ab])?"
 PHASE_RE = re.compile(
-    rf"\bphase[\s{DASH_CLASS[1:-1]}]*(?P<a>{PHASE_VALUE})(?:\s*(?:/|{DASH_CLASS}|and|or)\s*(?P<b>{PHASE_VALUE}))?(?![\w])",
+    rf"\b(?:phase|fase)[\s{DASH_CLASS[1:-1]}]*(?P<a>{PHASE_VALUE})(?:\s*(?:/|{DASH_CLASS}|and|or)\s*(?P<b>{PHASE_VALUE}))?(?![\w])",
     re.I)
 NO_NUMBER_AFTER = r"(?!\s*(?:%|percent|weeks?|months?|years?|days?|mg|mcg|g\b|ml|kg|lb|patients|participants|people|adults|,\d|\.\d))"
-NAME_RE = re.compile(
-    rf"(?<![\w\-/])(?P<name>"
-    rf"(?:[A-Z]{{2,}}[A-Za-z0-9]*(?:-[A-Za-z0-9]+)+"     # ROCKET-IGNITE, SURMOUNT-1, TRAILBLAZER-ALZ
-    rf"|[A-Z][A-Z0-9]{{2,}}(?![a-z])"                    # IGNITE, ASCEND
-    rf"|[A-Z]{{2,}}[a-z]+[0-9]*"                         # ADvocate1, ADhere
-    rf"|[A-Z][a-z]{{2,}} [A-Z]{{2,}}(?![a-z\-]))"         # Clarity AD
-    rf"(?:[ {DASH_CLASS[1:-1]}]?[0-9]{{1,2}}[a-z]?(?![\w:/]|[.,]\d){NO_NUMBER_AFTER})?)"
-    rf"(?![\w\-])")
+
+
+def name_pattern(title_stop: list[str], stop: set[str]) -> re.Pattern:
+    not_title = "|".join(re.escape(w) for w in title_stop)
+    caps_stop = "|".join(sorted((re.escape(w) for w in stop if w.isupper() or w.upper() == w), key=len, reverse=True))
+    return re.compile(
+        rf"(?<![\w\-/])(?P<name>"
+        rf"[A-Z][a-z]+[A-Z][A-Za-z]*[ \-]?\d{{1,3}}(?![\w]|[.,]\d){NO_NUMBER_AFTER}|"  # CheckMate 227
+        rf"(?:[A-Z]{{2,}}[A-Za-z0-9]*(?:-[A-Za-z0-9]+)+"     # ROCKET-IGNITE, SURMOUNT-1, TRAILBLAZER-ALZ
+        rf"|[A-Z][A-Z0-9]{{2,}}(?:[ ](?!(?:{caps_stop})\b)[A-Z][A-Z0-9]{{1,}}(?![a-z\-]))*(?![a-z])"  # IGNITE, STEP UP
+        rf"|[A-Z]{{2,}}[a-z]+[0-9]*"                         # ADvocate1, ADhere
+        rf"|(?!(?:{not_title})\b)[A-Z][a-z]{{2,}} [A-Z]{{2,}}(?![a-z\-]))"  # Clarity AD
+        rf"(?:[ {DASH_CLASS[1:-1]}]?[0-9]{{1,2}}[a-z]?(?![\w:/]|[.,]\d){NO_NUMBER_AFTER})?)"
+        rf"(?![\w\-])")
+
+
+SIBLING = re.compile(r"(?:\s*,\s*|\s+(?:and|or|&)\s+|\s*/\s*)(\d{1,2})\b"
+                     r"(?=\s*(?:(?:,|and|or|&|/)\s*\d|trials?\b|stud(?:y|ies)\b|[),;:]|\.(?!\d)|$))")
+REGISTRY_ID = re.compile(r"^(?:NCT|ISRCTN|jRCT|EudraCT)\s?\d|^\d{4}-\d{6}")
 
 
 def name_key(s: str) -> str:
@@ -104,6 +115,8 @@ class TrialFinder:
     def __init__(self, rules_path: Path, extra_stopwords: set[str] | None = None):
         r = yaml.safe_load(rules_path.read_text(encoding="utf-8"))
         alt = lambda xs: "|".join(f"(?:{x})" for x in xs)  # noqa: E731
+        self.name_re = name_pattern(r.get("title_words_not_names", []),
+                                    {str(x) for x in r["stopwords"]} | {str(x) for x in (extra_stopwords or set())})
         self.mod = alt(r["modifiers"])
         self.kw = alt(r["trial_keywords"])
         self.prog = alt(r["program_keywords"])
@@ -111,10 +124,15 @@ class TrialFinder:
         mods = rf"(?:(?:{self.mod})[\s,]+){{0,5}}"
         self.program_after = re.compile(rf"^\s*{paren}{mods}(?:{self.prog})\b", re.I)
         self.trial_after = re.compile(rf"^\s*{paren}{mods}(?:{self.kw})\b", re.I)
+        self.appositive = re.compile(rf"^[^\S\n]*,[^\S\n]*(?:is[^\S\n]+)?(?:an?|the)[^\S\n]+(?:[\w\-]+[^\S\n]+){{0,4}}?(?:{self.kw})\b", re.I)
+        self.is_a = re.compile(rf"^[^\S\n]+(?:is|was)[^\S\n]+(?:an?|the)[^\S\n]+(?:[\w\-]+[^\S\n,]+){{0,5}}?(?:{self.kw})\b", re.I)
+        self.weak_after = re.compile(rf"^\s*{paren}{mods}(?:{alt(r.get('weak_keywords', []))})\b", re.I)
+        self.kw_before = re.compile(rf"\b(?:{alt(r.get('keywords_before', []))})\s*$", re.I)
         self.phase_before = re.compile(rf"\bphase\s*{PHASE_VALUE}\s+(?:(?:{self.mod})\s+){{0,3}}$", re.I)
         self.list_gap = re.compile(rf"^\s*{paren}(?:,\s*(?:and|or)?|;|and|or|&)\s*$", re.I)
         self.list_open = re.compile(rf"(?:{self.kw})\s*[(\[]\s*$", re.I)
         self.naming = re.compile(rf"\b(?:{alt(r['naming_cues'])})\s+$", re.I)
+        self.stop_patterns = [re.compile(x) for x in r.get("stop_patterns", [])]
         self.stop = {s.lower() for s in r["stopwords"]} | {s.lower() for s in (extra_stopwords or set())}
         self.pooled = re.compile(alt(r["pooled_cues"]), re.I)
         pop = alt(r["population_words"])
@@ -122,7 +140,7 @@ class TrialFinder:
         self.size_re = re.compile(
             rf"(?:(?P<q>{qual})\s+)?(?<![\d,.])(?P<n>{NUMBER})\s+(?:(?:adult|adolescent|pediatric|paediatric|"
             rf"eligible|evaluable|randomi[sz]ed|enrolled|total|Japanese|Chinese|US|global)\s+){{0,2}}(?P<pop>{pop})\b", re.I)
-        self.enrol_re = re.compile(rf"\benrol(?:l?ment|led|ling)\b[^.\n]{{0,30}}?(?P<n>{NUMBER})", re.I)
+        self.enrol_re = re.compile(rf"\b(?:enrol(?:l?ment)|sample\s+size)\s*:\s*(?P<n>{NUMBER})", re.I)
         self.arm_re = re.compile(r"\(\s*n\s*=\s*(\d[\d,]*)\s*\)", re.I)
         self.resp_re = re.compile(rf"\(\s*(?P<nums>{NUMBER}(?:\s*,\s*(?:and\s+)?{NUMBER})*(?:\s*,?\s*and\s+{NUMBER})?)\s*,\s*respectively\s*\)", re.I)
         self.rand_cue = re.compile(alt(r["randomization_cues"]), re.I)
@@ -136,18 +154,52 @@ class TrialFinder:
         text = doc.text
         drug_spans = [(m.start_char, m.end_char) for m in mentions(doc) if m.label in ("DRUG", "DRUG_CANDIDATE")]
         out = []
-        for m in NAME_RE.finditer(text):
+        hinted: set[str] = set()
+        self.hinted = hinted
+        for m in self.name_re.finditer(text):
             s, e, name = m.start(), m.end(), m.group("name")
+            german = re.match(r"^(.+?)-(?:Studie|Studien|Programm|Phase)$", name)
+            if german:  # "TRAILBLAZER-ALZ-2-Studie": the name and a trial word in one compound
+                name = german.group(1)
+                e = s + len(name)
+                hinted.add(name_key(name))
+            if " " in name and not re.search(r"[a-z]", name):
+                # "STEP UP T2D": several all-caps words; stopwords around it ("phase III OLYMPIA 2",
+                # "IGNITE AD") are not part of it
+                words = name.split(" ")
+                while len(words) > 1 and words[0].lower() in self.stop:
+                    s += len(words.pop(0)) + 1
+                suffix = words.pop() if re.fullmatch(r"\d{1,2}[a-z]?", words[-1]) else None
+                while len(words) > 1 and words[-1].lower() in self.stop:
+                    words.pop()
+                    suffix = None
+                if len(words) > 1 and any(w.lower() in self.stop for w in words):
+                    words, suffix = words[:1], None
+                name = " ".join(words + ([suffix] if suffix else []))
+                e = s + len(name)
             first = re.split(rf"[\s{DASH_CLASS[1:-1]}]", name)[0]
             if name.lower() in self.stop or first.lower() in self.stop or re.sub(r"\s?\d+$", "", name).lower() in self.stop:
                 continue
-            if re.search(r"phase\s*$", text[max(0, s - 8):s], re.I):
+            if re.search(r"phase\s*$", text[max(0, s - 8):s], re.I) or REGISTRY_ID.match(name) \
+                    or any(p.search(name) for p in self.stop_patterns):
                 continue
             if any(ds < e and s < de for ds, de in drug_spans):
                 continue
             if name.isupper() and len(name) > 3 and s > 0 and text[max(0, s - 40):s].isupper() and "\n" not in text[max(0, s - 40):s]:
                 continue  # inside an all-caps heading or dateline
             out.append(Cand(s, e, name, name_key(name), bisect_right(starts, s) - 1))
+            # "SOLO 1 and 2", "ADvocate 1 and 2": the bare number names the sibling trial
+            num = re.match(r"^(.*?[A-Za-z])([\s-]?)(\d{1,2})$", name)
+            if num:
+                pos = e
+                while True:
+                    sib = SIBLING.match(text, pos, e + 40)
+                    if not sib:
+                        break
+                    sibling = f"{num.group(1)}{num.group(2)}{sib.group(1)}"
+                    out.append(Cand(sib.start(1), sib.end(1), sibling, name_key(sibling),
+                                    bisect_right(starts, sib.start(1)) - 1))
+                    pos = sib.end()
         return out
 
     def classify(self, text: str, cands: list[Cand]) -> None:
@@ -162,23 +214,30 @@ class TrialFinder:
         trials: set[str] = set()
         for chain in chains:
             last = chain[-1]
-            after = text[last.end:last.end + 160]
-            before = text[max(0, chain[0].start - 60):chain[0].start]
-            if self.program_after.match(after):
-                # only the last name carries "program"; earlier list members are not programs
-                programs.add(last.key)
+            after = text[last.end:last.end + 160].split("\n", 1)[0]
+            before = text[max(0, chain[0].start - 60):chain[0].start].rsplit("\n", 1)[-1]
+            pm = self.program_after.match(after)
+            if pm:
+                # "the SUSTAIN and PIONEER programmes": all; "ROCKET program": the last name only
+                plural = re.search(r"(?:programs|programmes)\s*$", pm.group(0), re.I)
+                programs.update(c.key for c in (chain if plural else [last]))
                 continue
             role = None
             if self.trial_after.match(after) or self.list_open.search(before) or self.naming.search(before) \
-                    or self.phase_before.search(before):
+                    or self.phase_before.search(before) or self.kw_before.search(before):
+                role = "trial"
+            elif len(chain) == 1 and (self.appositive.match(after) or self.is_a.match(after)):
+                role = "trial"
+            elif self.weak_after.match(after) and any(re.search(r"[\d\-]", c.text) for c in chain):
                 role = "trial"
             for c in chain:
                 a = text[c.end:c.end + 60]
                 b = text[max(0, c.start - 40):c.start]
                 if role or re.match(r"^\s*[(\[][^()\[\]]{0,40}?NCT\s?\d{8}", a) or re.search(r"NCT\s?\d{8}\s*[)\]]?\s*[(\[]\s*$", b):
                     trials.add(c.key)
-                elif "-" in c.text and strong_shape(c.text):
+                elif strong_shape(c.text):
                     trials.add(c.key)
+        trials |= {c.key for c in cands if c.key in getattr(self, "hinted", set())}
         # first parts of hyphenated trial names are programs when they stand alone
         for c in cands:
             if "-" in c.text and c.key in trials:
@@ -188,6 +247,10 @@ class TrialFinder:
         # hyphenated names that start with a program name are trials of it
         for c in cands:
             if "-" in c.text and name_key(c.text.split("-")[0]) in programs and c.key not in programs:
+                trials.add(c.key)
+        # a program name with a number is one of its trials ("ADvocate program" -> ADvocate 1)
+        for c in cands:
+            if any(re.fullmatch(rf"{re.escape(p)}\d{{1,2}}[a-z]?", c.key) for p in programs):
                 trials.add(c.key)
         trials -= programs
         # short forms: a name equal to the last part of a hyphenated trial name
@@ -211,7 +274,11 @@ class TrialFinder:
 
 
 def strong_shape(name: str) -> bool:
-    """ROCKET-IGNITE, ROCKET-Ignite: two alphabetic parts of four letters or more, the first all caps."""
+    """ROCKET-IGNITE, ROCKET-Ignite (two alphabetic parts of four letters or more, the first all
+    caps), KEYNOTE-189 (four capitals or more, a hyphen, a number) and CheckMate 227 (camel case
+    with a number)."""
+    if re.fullmatch(r"[A-Z]{4,}-\d{1,3}[a-z]?", name) or re.fullmatch(r"[A-Z][a-z]+[A-Z][A-Za-z]*[ \-]?\d{1,3}", name):
+        return True
     parts = name.split("-")
     return (len(parts) >= 2 and parts[0].isupper() and parts[0].isalpha() and len(parts[0]) >= 4
             and all(p.isalpha() and len(p) >= 4 and p[0].isupper() for p in parts[1:]))
@@ -249,12 +316,14 @@ def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
     # registry ids linked to a name: "NAME (SHORT; NCT...)" or "NCT... (NAME)"
     ids = [m for m in mentions(doc, "TRIAL_ID")]
     linked: set[int] = set()
+    link_after = re.compile(rf"[^\S\n]*(?:(?:{finder.mod})[^\S\n,]+){{0,5}}(?:{finder.kw})[^\S\n]*[(\[][^()\[\]]{{0,40}}", re.I)
     for k, m in enumerate(ids):
         reg = (m.data or {}).get("registry", "nct")
         for c in tc:
             gap_after = text[c.end:m.start_char]
             gap_before = text[m.end_char:c.start] if c.start >= m.end_char else None
-            if (c.end <= m.start_char and re.fullmatch(r"\s*[(\[][^()\[\]]{0,40}", gap_after)) or \
+            if (c.end <= m.start_char and (re.fullmatch(r"\s*[(\[][^()\[\]]{0,40}", gap_after)
+                                            or link_after.fullmatch(gap_after))) or \
                     (gap_before is not None and re.fullmatch(r"\s*[(\[]\s*", gap_before)):
                 info = infos[c.trial_key]
                 if reg == "nct":
@@ -268,7 +337,7 @@ def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
     phases = []
     for m in PHASE_RE.finditer(text):
         phases.append((m.start(), m.end(), norm_phase(m.group("a"), m.group("b")), m.group(0)))
-    gap_mods = re.compile(rf"^\s*(?:(?:{finder.mod})[\s,]+){{0,4}}$", re.I)
+    gap_mods = re.compile(rf"^\s*(?:(?:{finder.mod})[\s,]+){{0,4}}(?:(?:{finder.kw})\s*[(\[]\s*)?$", re.I)
     gap_back = re.compile(r"^\s*(?:[(\[][^()\[\]]{0,60}[)\]]\s*)?(?:'s\s+)?$")
     program_starts = {c.start for c in cands if c.role == "program"}
     unbound = []
@@ -307,8 +376,14 @@ def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
                 info = infos[c.trial_key]
                 if info.phase is None:
                     info.phase, info.phase_how = val, "sentence"
-    if unbound:
-        doc_phase = unbound[0][1]
+    # trials the text places nowhere inherit the phase of their program ("the Phase 3 ROCKET
+    # program"), or the one phase the document gives when all its phases agree (earlier trials aside)
+    earlier = re.compile(r"\b(?:earlier|previous|prior|past|preceding|former)\s+(?:[\w-]+\s+){0,2}$", re.I)
+    agreeing = {val for ps, _, val, _ in phases if not earlier.search(text[max(0, ps - 40):ps])}
+    program_phases = [val for _, val, prog in unbound if prog]
+    doc_phase = program_phases[0] if program_phases else (
+        unbound[0][1] if unbound and len(agreeing) == 1 else None)
+    if doc_phase:
         for info in infos.values():
             if info.phase is None:
                 info.phase, info.phase_how = doc_phase, "document"
@@ -331,9 +406,9 @@ def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
         if any(i.nct == m.norm for i in infos.values()):
             continue
         seen.add(m.norm)
-        nct_only.append({"trial": None, "nct_id": m.norm, "phase": unbound[0][1] if unbound else None,
+        nct_only.append({"trial": None, "nct_id": m.norm, "phase": doc_phase,
                          "start": m.start_char, "end": m.end_char, "short_forms": [], "ids": {},
-                         "assertion": None, "phase_how": "document" if unbound else None})
+                         "assertion": None, "phase_how": "document" if doc_phase else None})
 
     sizes = find_sizes(finder, doc, text, starts, tc, infos, name)
     find_ratios(finder, doc, text, starts, sents, tc, infos, name)
@@ -371,7 +446,8 @@ def find_sizes(finder: TrialFinder, doc: Doc, text: str, starts: list[int], tc: 
         before = [c for c in in_sent if c.start < s]
         keys_before = list(dict.fromkeys(c.trial_key for c in before))
         trial, scope = None, "trial"
-        if finder.pooled.search(sentence) and (len(keys_before) != 1 or re.search(r"\bacross\b|\bboth\b|\btogether\b", sentence, re.I)):
+        between = text[before[-1].end:s] if before else sentence
+        if finder.pooled.search(between) and (len(keys_before) != 1 or re.search(r"\bacross\b|\bboth\b|\btogether\b|\bprogram", between, re.I)):
             scope = "program"
         elif len(keys_before) > 1:
             scope = "program"

@@ -91,7 +91,9 @@ def verdicts(corpus: Corpus) -> list[AliasVerdict]:
         known = kb.known_names(entry.canonical_name) if entry else [drug]
         other_known = [n for n in known if key(n) != key(alias)] or known
         nk, sim = nearest_known(alias, other_known)
-        in_kb = bool(entry and kb.resolve(alias) is entry) or any(r.get("in_kb") for r in rows)
+        # listed exactly among the concept's names (a resolver's suffix rule alone is not a listing:
+        # "glucagon-like" is not a suffixed name of glucagon)
+        in_kb = bool(entry) and key(alias) in {key(n) for n in known}
         kind = entry.alias_type(alias) if entry else None
         authoritative = [d for d in strong_docs if model.is_authoritative(d.source_type)
                          and not set(d.signals) & LOW_SIGNALS]

@@ -161,6 +161,8 @@ def assess_source(*, text: str, kind: str, url: str | None, title: str | None, b
                   published: dt.date | None, site: str | None,
                   model: CredibilityModel | None = None) -> SourceAssessment:
     model = model or load_credibility_model()
+    if isinstance(published, dt.datetime):
+        published = published.date()
     signals = read_signals(text, title, byline, published, model)
     stype = decide_type(text=text, kind=kind, url=url, site=site, signals=signals, model=model)
     score = model.tiers.get(stype, model.tiers.get("other", 0.35))

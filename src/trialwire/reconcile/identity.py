@@ -186,6 +186,21 @@ class TrialIndex:
                     self._by_doc[d].append(t)
         return self._by_doc.get(doc_id, [])
 
+    def drug_of(self, t: TrialIdentity) -> str | None:
+        """The drug a trial studies: the rows' drug, else the main drug of the pages naming it."""
+        votes = Counter()
+        for r in t.rows:
+            doc = self.corpus.doc(r["doc_id"])
+            w = doc.credibility if doc else 0.1
+            if r.get("drug"):
+                votes[r["drug"]] += w
+            elif self.corpus.main_drug.get(r["doc_id"]):
+                votes[self.corpus.main_drug[r["doc_id"]]] += w * 0.5
+        return votes.most_common(1)[0][0] if votes else None
+
+    def trials_per_drug(self) -> Counter:
+        return Counter(d for d in (self.drug_of(t) for t in self.trials) if d)
+
     def registry_rows(self, enrolled: dict[str, int]) -> list[dict]:
         out = []
         for t in sorted(self.trials, key=lambda t: t.label.lower()):

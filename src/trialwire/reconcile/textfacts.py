@@ -19,7 +19,8 @@ AGE_WORDS = {
     "child": re.compile(r"\bchild(?:ren)?\b|\bp(?:a)?ediatric\b|\bkids\b", re.I),
 }
 MIN_AGE = re.compile(r"(?:aged|age[sd]?|≥|>=|of)\s*(\d{1,2})\s*(?:years?|yrs?)?\s*(?:of age\s*)?(?:or|and)\s*(?:older|above|over)"
-                     r"|(\d{1,2})\s*(?:years?|yrs?)\s*(?:of age\s*)?(?:or|and)\s*(?:older|above|over)", re.I)
+                     r"|(\d{1,2})\s*(?:years?|yrs?)?\s*(?:of age\s*)?(?:or|and)\s*(?:older|above|over)|(?:aged|age)\s*(\d{1,2})\s*\+|"
+                     r"(?:aged|age)\s*(?:≥|>=)\s*(\d{1,2})", re.I)
 STUDY_CONTEXT = re.compile(r"\b(?:trials?|stud(?:y|ies)|program(?:me)?s?|enrol(?:l)?ed|participants|patients were|"
                            r"randomi[sz]ed|being (?:studied|evaluated|tested)|approv\w+|indicated|population)\b", re.I)
 PROGRAM = re.compile(r"\bprogram(?:me)?s?\b|\b(?:the|all|these|eight|several) (?:phase \w+ )?(?:clinical )?trials\b", re.I)
@@ -28,7 +29,7 @@ TRIAL_WORDS = re.compile(r"\b(?:patients|participants|subjects) (?:were|had|incl
                          r"\b(?:the|this) (?:trial|study)\b|\binclusion\b|\beligib", re.I)
 
 DURATION = re.compile(
-    r"(?:diagnos\w*|history|present|duration|onset|had (?:the disease|atopic dermatitis|\w+ disease))"
+    r"(?:diagnos\w*|history|present|duration|onset|confirmed|documented|established|chronic|had (?:the disease|\w+ disease))"
     r"[^.;]{0,80}?(?:for\s+)?(?:at least|≥|>=|more than|over|a minimum of)\s*(\d+|one|two|three|six|twelve|a)\s*(month|year)s?",
     re.I)
 MASKING = [
@@ -83,7 +84,7 @@ def _num(tok: str) -> int:
 def age_groups(sentence: str) -> tuple[set[str], str | None]:
     m = MIN_AGE.search(sentence)
     if m:
-        n = int(m.group(1) or m.group(2))
+        n = int(next(g for g in m.groups() if g))
         if n >= 18:
             return {"adult"}, m.group(0)
         if n >= 12:
@@ -93,10 +94,21 @@ def age_groups(sentence: str) -> tuple[set[str], str | None]:
     return groups, None
 
 
-def _named(sentence: str, trial_names: list[str]) -> tuple[str, ...]:
-    low = sentence.lower()
-    hits = [n for n in trial_names if re.search(rf"(?<![\w-]){re.escape(n.lower())}(?![\w-])", low)]
-    return tuple(sorted(set(hits)))
+def _named(sentence: str, trial_names: list[str], rx: re.Pattern | None = None) -> tuple[str, ...]:
+    """Trial names the sentence contains, as given in `trial_names` (longest match first)."""
+    if rx is None:
+        rx = names_regex(trial_names)
+    if rx is None:
+        return ()
+    by_low = {n.lower(): n for n in trial_names}
+    return tuple(sorted({by_low.get(m.group(0).lower(), m.group(0)) for m in rx.finditer(sentence)}))
+
+
+def names_regex(names: list[str]) -> re.Pattern | None:
+    names = sorted({n for n in names if n}, key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile("(?<![\\w-])(?:" + "|".join(re.escape(n) for n in names) + ")(?![\\w-])", re.I)
 
 
 REFERENCES = re.compile(r"^\s*(?:references?|sources?|citations?|bibliography)\s*:?\s*$", re.I | re.M)
@@ -107,12 +119,14 @@ def text_claims(text: str, trial_names: list[str]) -> list[TextClaim]:
     out: list[TextClaim] = []
     m = REFERENCES.search(text or "")
     body = text[:m.start()] if m else (text or "")
+    rx = names_regex(trial_names)
     for start, end, sent in sentences(body):
-        named = _named(sent, trial_names)
+        named = _named(sent, trial_names, rx)
         out.extend(_population(sent, start, end, named))
         out.extend(_duration(sent, start, end, named))
         out.extend(_masking(sent, start, end, named))
         out.extend(_dates(sent, start, end, named))
+        out.extend(_condition_status(sent, start, end, named))
     return out
 
 
@@ -134,6 +148,37 @@ def _population(sent, start, end, named) -> list[TextClaim]:
     value = "+".join(g for g in order if g in groups)
     display = phrase or " and ".join(f"{g}s" if g != "child" else "children" for g in order if g in groups)
     return [TextClaim("population", "age_groups", value, display, level, named, start, end, sent)]
+
+
+EXCLUDED = re.compile(r"\b(?:who (?:do|did|does) not have|without|not having|free of)\s+(?:type [12]\s+)?"
+                      r"([a-z][a-z'\-]{3,30})\b", re.I)
+INCLUDED = re.compile(r"\b(?:people|patients|adults|those|individuals|participants) (?:living )?with\s+(?:type [12]\s+)?"
+                      r"([a-z][a-z'\-]{3,30})\b", re.I)
+EFFECT = re.compile(r"\blos[et]\w*\s+weight\b|\bweight (?:loss|reduction)\b|\bimprov\w+|\breduc\w+|\bslow\w*|"
+                    r"\bclear(?:ed)? skin\b", re.I)
+POPULATION_CONTEXT = re.compile(r"\b(?:enrol\w*|participants|trial|study|evaluat\w+|randomi[sz]ed|included)\b", re.I)
+NOT_CONDITIONS = {"prior", "previous", "earlier", "adequate", "further", "additional", "concomitant", "treatment", "therapy", "placebo", "topical", "food", "meals", "water", "help",
+                  "their", "other", "known", "any", "some", "those", "this", "that", "these", "the", "a", "an"}
+
+
+def _condition_status(sent, start, end, named) -> list[TextClaim]:
+    """A trial population that excludes a condition ("adults ... who do not have diabetes") and a
+    statement that the drug's effect holds for people with it ("helps people with type 2 diabetes
+    lose weight"): compared per drug and condition."""
+    out = []
+    if POPULATION_CONTEXT.search(sent):
+        for m in EXCLUDED.finditer(sent):
+            cond = m.group(1).lower()
+            if cond not in NOT_CONDITIONS:
+                out.append(TextClaim("population", f"condition: {cond}", "excluded",
+                                     f"people with {cond} excluded", "trial", named, start, end, sent))
+    if EFFECT.search(sent) and not INDICATION.search(sent):  # an approved indication is not a trial claim
+        for m in INCLUDED.finditer(sent):
+            cond = m.group(1).lower()
+            if cond not in NOT_CONDITIONS and not EXCLUDED.search(sent[max(0, m.start() - 40):m.start()]):
+                out.append(TextClaim("population", f"condition: {cond}", "included",
+                                     f"effect stated for people with {cond}", "effect", named, start, end, sent))
+    return out
 
 
 def _duration(sent, start, end, named) -> list[TextClaim]:

@@ -7,6 +7,9 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
+from ..paths import PROJ_ROOT
+from .model import doc_label
+
 STATUS_COLOURS = {"confirmed": "#1a7f37", "corroborated": "#0969da", "unverified": "#cf222e"}
 KIND_COLOURS = {"conflict": "#8250df", "update": "#9a6700", "scope": "#1b7c83", "rounding": "#57606a"}
 
@@ -43,12 +46,14 @@ def safe_href(link: str | None) -> str | None:
         return link
     if scheme in ("", "file") or re.match(r"^[a-zA-Z]:[\\/]", link):
         path = Path(link[7:] if link.startswith("file://") else link)
-        return path.resolve().as_uri() if path.is_absolute() or path.exists() else None
+        if not path.is_absolute():
+            path = PROJ_ROOT / path  # sources are recorded relative to the project root
+        return path.resolve().as_uri()
     return None
 
 
 def link(doc: dict | None, doc_id: str, text: str | None = None) -> str:
-    label = esc(text or (doc or {}).get("title") or doc_id[:10])
+    label = esc(text or doc_label(doc, doc_id))
     href = safe_href((doc or {}).get("url") or (doc or {}).get("source"))
     return f'<a href="{esc(href)}">{label}</a>' if href else label
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 
+from .model import doc_label
+
 
 def md(value) -> str:
     text = html.escape("" if value is None else str(value), quote=False)
@@ -13,7 +15,7 @@ def md(value) -> str:
 def _doc(view: dict, doc_id: str) -> str:
     d = view["docs"].get(doc_id) or {}
     target = d.get("url") or d.get("source") or doc_id
-    title = md(d.get("title") or doc_id[:10])
+    title = md(doc_label(d, doc_id))
     return f"[{title}](<{md(target)}>) ({md(d.get('source_type'))}, {d.get('credibility') or 0:.2f})"
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter, defaultdict
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlparse
 
 from ..kb import name_key
 from ..store import Store
@@ -89,6 +90,19 @@ def build_view(store: Store, out: Path) -> dict:
             "documents": len(latest), "aliases": Counter(a["status"] for a in aliases),
             "conflicts": Counter(c["kind"] for c in conflicts), "trials": len(registry)},
     }
+
+
+def doc_label(doc: dict | None, doc_id: str) -> str:
+    """Title, else the site and page name, else the source file name, else the id."""
+    doc = doc or {}
+    if doc.get("title"):
+        return doc["title"]
+    target = doc.get("url") or doc.get("source") or ""
+    if target:
+        host = urlparse(target).hostname or ""
+        tail = PurePosixPath(urlparse(target).path).name or ""
+        return " / ".join(p for p in (host.removeprefix("www."), tail) if p) or target
+    return doc_id[:10]
 
 
 _STATUS_ORDER = {"unverified": 0, "corroborated": 1, "confirmed": 2}

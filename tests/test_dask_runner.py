@@ -1,0 +1,107 @@
+"""The ingest flow on Dask (prefect-dask's DaskTaskRunner against a distributed LocalCluster of 2
+worker processes, one thread each) writes the same rows as the default runner, and each worker
+loads the spaCy pipeline once however many batches it parses."""
+import functools
+import shutil
+
+import pytest
+
+from conftest import RAW, SHARED
+from trialwire.store import TABLES, Store
+
+distributed = pytest.importorskip("distributed")
+pytest.importorskip("prefect_dask")
+
+pytestmark = pytest.mark.slow
+BATCH_DOCS = 2  # small batches: ~10 documents make ~5 batches, more than one per worker
+
+
+@pytest.fixture(scope="module")
+def prefect():
+    from prefect.testing.utilities import prefect_test_harness
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("inputs")
+    for path in RAW.iterdir():
+        shutil.copy(path, folder / path.name)
+    if (SHARED / "seeds").is_dir():
+        for path in (SHARED / "seeds").iterdir():
+            shutil.copy(path, folder / path.name)
+    (folder / "empty.txt").write_bytes(b"")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def small_batches():
+    """discover() runs in the flow process (not on a worker), so patching it there is enough."""
+    from trialwire import ingest
+    original = ingest.discover
+    ingest.discover = functools.partial(original, batch_docs=BATCH_DOCS)
+    yield
+    ingest.discover = original
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import Client, LocalCluster
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=40) as cl, Client(cl) as client:
+        yield cl, client
+
+
+def per_document_rows(out) -> dict[str, int]:
+    store = Store(out)
+    return {t: store.read(t).num_rows for t, spec in TABLES.items() if spec.per_document and t != "runs"}
+
+
+def mention_keys(out) -> set:
+    rows = Store(out).read("mentions", ["doc_id", "start_char", "end_char", "label"]).to_pylist()
+    return {(r["doc_id"], r["start_char"], r["end_char"], r["label"]) for r in rows}
+
+
+@pytest.fixture(scope="module")
+def local_out(prefect, inputs, small_batches, tmp_path_factory):
+    from trialwire.cli import main
+    out = tmp_path_factory.mktemp("local")
+    assert main(["ingest", str(inputs), "--out", str(out), "--quiet", "--no-reconcile"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def dask_out(prefect, inputs, small_batches, cluster, tmp_path_factory):
+    from trialwire.cli import main
+    cl, _ = cluster
+    out = tmp_path_factory.mktemp("dask")
+    code = main(["ingest", str(inputs), "--out", str(out), "--quiet", "--no-reconcile",
+                 "--runner", "dask", "--dask-address", cl.scheduler_address])
+    assert code == 0
+    return out
+
+
+def test_dask_runner_writes_the_same_rows_as_the_local_runner(local_out, dask_out):
+    local, dask = per_document_rows(local_out), per_document_rows(dask_out)
+    assert local["documents"] >= 8 and local["quarantine"] == 1
+    assert dask == local
+    assert mention_keys(dask_out) == mention_keys(local_out)
+    assert Store(dask_out).verify() == []
+
+
+def test_each_worker_loads_the_pipeline_once(dask_out, cluster):
+    docs = Store(dask_out).read("documents", ["doc_id"]).num_rows
+    _, client = cluster
+
+    def pipeline_loads():
+        from trialwire.ingest import get_pipeline
+        info = get_pipeline.cache_info()
+        return {"loads": info.misses, "batches": info.hits + info.misses}
+
+    per_worker = client.run(pipeline_loads)
+    assert len(per_worker) == 2
+    batches = sum(w["batches"] for w in per_worker.values())
+    assert batches == -(-docs // BATCH_DOCS)  # every batch ran on a worker, none in the flow process
+    assert all(w["loads"] == (1 if w["batches"] else 0) for w in per_worker.values()), per_worker
+    assert any(w["batches"] > 1 for w in per_worker.values()), per_worker  # a worker reused its pipeline

@@ -1,0 +1,74 @@
+"""Doses: amounts, units, routes, frequencies, loading doses, schedules (sentences written for the tests)."""
+from __future__ import annotations
+
+import pytest
+
+from trialwire.extract import doc_to_records
+from trialwire.nlp.numbers import frequency_mentions, parse_number, week_mentions
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from trialwire.nlp import build_pipeline
+    return build_pipeline()
+
+
+def doses(nlp, text):
+    return {(r.drug, r.amount, r.unit, r.route, r.frequency)
+            for r in doc_to_records(nlp(text), "t") if r.table == "doses"}
+
+
+def test_list_with_or_route_after_and_regimen_sentence(nlp):
+    text = ("Patients were randomized to receive 300 mg or 150 mg rocatinlimab or placebo subcutaneously. "
+            "Doses were given at weeks 0, 2, and 4, followed by every 4 weeks until the final dose at week 20.")
+    got = doses(nlp, text)
+    assert ("rocatinlimab", 300.0, "mg", "subcutaneous", "Q4W") in got
+    assert ("rocatinlimab", 150.0, "mg", "subcutaneous", "Q4W") in got
+    rows = [r for r in doc_to_records(nlp(text), "t") if r.table == "doses"]
+    assert rows[0].schedule_weeks == [0, 2, 4, 8, 12, 16, 20]
+
+
+def test_three_item_list_shares_a_trailing_frequency(nlp):
+    got = doses(nlp, "Tirzepatide 5 mg, 10 mg, or 15 mg once weekly reduced body weight.")
+    assert {a for _, a, _, _, f in got if f == "QW"} == {5.0, 10.0, 15.0}
+
+
+def test_two_stated_frequencies_give_two_rows(nlp):
+    got = doses(nlp, "The extension gives lebrikizumab (150 mg and 300 mg) every four or eight weeks.")
+    assert {(a, f) for _, a, _, _, f in got} == {(150.0, "Q4W"), (150.0, "Q8W"), (300.0, "Q4W"), (300.0, "Q8W")}
+
+
+def test_frequency_before_a_parenthesised_list(nlp):
+    got = doses(nlp, "Adults received rocatinlimab every four weeks (150 mg or 600 mg) or every two weeks "
+                     "(300 mg or 600 mg) or subcutaneous placebo.")
+    assert {(a, f) for _, a, _, _, f in got} == {(150.0, "Q4W"), (600.0, "Q4W"), (300.0, "Q2W"), (600.0, "Q2W")}
+    assert all(r is None for _, _, _, r, _ in got)  # the route belongs to the placebo only
+
+
+def test_strength_is_not_a_dose_and_loading_dose(nlp):
+    text = ("Ebglyss 250 mg/2 mL injection is approved. The starting dose is 500 mg at Week 0 and Week 2, "
+            "followed by 250 mg every two weeks; maintenance is 250 mg once monthly.")
+    recs = [r for r in doc_to_records(nlp(text), "t") if r.table == "doses"]
+    got = {(r.amount, r.frequency, r.is_loading) for r in recs}
+    assert (500.0, None, True) in got
+    assert (250.0, "Q2W", False) in got and (250.0, "QM", False) in got
+    assert not any(r.unit == "ml" for r in recs)
+
+
+def test_units_ranges_and_intravenous(nlp):
+    got = doses(nlp, "Lecanemab 10 mg/kg was given biweekly via intravenous infusion; doses of 2.5–15 mg were explored.")
+    assert ("lecanemab", 10.0, "mg/kg", "intravenous", "Q2W") in got
+    assert {a for _, a, _, _, _ in got} >= {2.5, 15.0}
+
+
+def test_injection_alone_gives_no_route_and_typo_every_1_weeks(nlp):
+    got = doses(nlp, "The drug is given as an injection of 250 mg every 1 weeks.")
+    assert (250.0, None, "QW") in {(a, r, f) for _, a, _, r, f in got}
+
+
+def test_number_and_frequency_parsers():
+    assert parse_number("22\u00b72") == 22.2 and parse_number("1,795") == 1795 and parse_number("two") == 2
+    codes = [f.codes for f in frequency_mentions("twice daily, once-weekly, every 3 months, Q2W, a single dose")]
+    assert codes == [["BID"], ["QW"], ["Q12W"], ["Q2W"], ["ONCE"]]
+    kinds = [(w.weeks, w.kind) for w in week_mentions("at week 24 and through week 52 in a 16-week study")]
+    assert kinds == [([24], "at"), ([52], "until"), ([16], "length")]

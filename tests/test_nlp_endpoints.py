@@ -1,0 +1,63 @@
+"""Endpoints: names, responder forms, criteria, timepoints, results, assertion (test sentences)."""
+from __future__ import annotations
+
+import pytest
+
+from trialwire.extract import doc_to_records
+from trialwire.nlp.assertion import assertion_of
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from trialwire.nlp import build_pipeline
+    return build_pipeline()
+
+
+def endpoints(nlp, text):
+    return {(r.endpoint, r.timepoint_weeks) for r in doc_to_records(nlp(text), "t") if r.table == "endpoints"}
+
+
+def test_responder_forms_and_zero_one(nlp):
+    text = ("The co-primary end points were EASI-75 (at least 75% improvement from baseline) and a vIGA-AD score "
+            "of 0 to 1 (clear or almost clear skin) at week 24.")
+    assert endpoints(nlp, text) == {("EASI-75", 24), ("vIGA-AD 0/1", 24)}
+
+
+def test_percent_improvement_in_long_name_is_the_responder(nlp):
+    got = endpoints(nlp, "At week 16, 40% achieved a \u226575% reduction in Eczema Area and Severity Index score (EASI-75).")
+    assert got == {("EASI-75", 16)}
+
+
+def test_entry_criteria_are_not_endpoints(nlp):
+    text = ("Adults had an Eczema Area and Severity Index (EASI) \u226516, a vIGA-AD score of 3 or 4 and "
+            "an EASI score &gt;= 16 at entry.")
+    assert endpoints(nlp, text) == set()
+
+
+def test_clear_skin_months_and_alzheimer_scales(nlp):
+    assert endpoints(nlp, "In psoriasis-free eczema trials, 38% had clear or almost clear skin at 16 weeks.") == {("IGA 0/1", 16)}
+    got = endpoints(nlp, "The drug slowed decline on CDR-SB by 27% and on ADAS-Cog14 by 26% at 18 months.")
+    assert got == {("CDR-SB", None), ("ADAS-Cog14", None)}
+
+
+def test_weight_endpoints_with_middle_dot_and_document_week(nlp):
+    text = ("Participants lost a mean of 20\u00b79% of their body weight at 72 weeks. "
+            "In a key secondary endpoint, 57% achieved at least 20% body weight reductions.")
+    got = endpoints(nlp, text)
+    assert ("body weight change", 72) in got and ("\u226520% body weight reduction", 72) in got
+
+
+def test_results_and_assertion(nlp):
+    text = "The trial met its primary endpoint: EASI-75 was achieved by 42.1% with 300 mg vs 13.1% with placebo (p<0.001) at week 16."
+    recs = doc_to_records(nlp(text), "t")
+    ep = [r for r in recs if r.table == "endpoints"]
+    assert ep and ep[0].prov.assertion == "met" and ep[0].role == "primary"
+    res = [r for r in recs if r.table == "endpoint_results"]
+    assert res and res[0].value == 42.1 and res[0].comparator == "placebo" and res[0].comparator_value == 13.1
+    assert res[0].p_value == "<0.001"
+
+
+def test_assertion_cues():
+    assert assertion_of("The study did not meet its primary endpoint.") == "not_met"
+    assert assertion_of("Results are expected in 2026.") == "expected"
+    assert assertion_of("If approved, it could become the first option.") == "hypothetical"

@@ -1,0 +1,66 @@
+"""Trials: names by shape and context, programs, short forms, NCT links, phases, sizes, ratios."""
+from __future__ import annotations
+
+import pytest
+
+from trialwire.extract import doc_to_records
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from trialwire.nlp import build_pipeline
+    return build_pipeline()
+
+
+def trials(nlp, text):
+    return {(r.trial, r.nct_id, r.phase) for r in doc_to_records(nlp(text), "t") if r.table == "trials"}
+
+
+def records(nlp, text, table):
+    return [r for r in doc_to_records(nlp(text), "t") if r.table == table]
+
+
+def test_names_short_forms_links_and_program(nlp):
+    text = ("In the phase 3 ALPHA-ONE (ONE; NCT01234567) and ALPHA-TWO (TWO; NCT07654321) clinical trials, "
+            "the drug worked. ONE enrolled 812 adults. Both belong to the ALPHA program.")
+    assert trials(nlp, text) == {("ALPHA-ONE", "NCT01234567", "3"), ("ALPHA-TWO", "NCT07654321", "3")}
+
+
+def test_list_before_trial_word_and_numbered_names(nlp):
+    got = trials(nlp, "The approval was based on the BRAVO 1, BRAVO 2, and BRAvest studies.")
+    assert {t for t, _, _ in got} == {"BRAVO 1", "BRAVO 2", "BRAvest"}
+
+
+def test_phase_binding_and_inheritance_from_program(nlp):
+    text = ("The late-stage KAPPA1 and KAPPA2 trials were positive, as was the phase 3 DELTA study. "
+            "DELTA and the Phase III Sigma XR trial used roman numerals.")
+    got = trials(nlp, text)
+    assert ("KAPPA1", None, None) in got and ("DELTA", None, "3") in got and ("Sigma XR", None, "3") in got
+    text = ("The Phase 3 OMEGA program includes six trials (ZETA, ETA or THETA among them). "
+            "NCT01111111 is also listed.")
+    got = trials(nlp, text)
+    assert {("ZETA", None, "3"), ("ETA", None, "3"), ("THETA", None, "3"), (None, "NCT01111111", "3")} <= got
+    assert not any(t == "OMEGA" for t, _, _ in got)
+
+
+def test_phase_forms(nlp):
+    for surface, phase in [("Phase 2/3", "2/3"), ("phase IIb", "2b"), ("Phase 1/2", "1/2"), ("phase III", "3")]:
+        assert trials(nlp, f"The {surface} GAMMA-7 trial is ongoing.") == {("GAMMA-7", None, phase)}
+
+
+def test_sizes_ratio_and_arms(nlp):
+    text = ("In the RHO-9 study, patients were randomized in a 3-to-2-to-2 ratio to 300 mg (n=328), "
+            "150 mg (n=217) or placebo (n=222). Nearly 1,500 patients were enrolled across both trials.")
+    tr = records(nlp, text, "trials")
+    assert tr[0].randomization_ratio == "3:2:2" and tr[0].ratio_matches_arms is True
+    assert tr[0].arm_sizes == [328, 217, 222]
+    sizes = records(nlp, text, "sample_sizes")
+    assert any(s.n == 1500 and s.trial is None and s.qualifier == "nearly" for s in sizes)
+    tr = records(nlp, "The SIGMA-2 study enrolled 2,539 participants; patients were randomized 3:1 to drug or placebo.",
+                 "trials")
+    assert tr[0].enrolled == 2539 and tr[0].randomization_ratio == "3:1"
+
+
+def test_not_trials(nlp):
+    text = "The FDA and the EMA reviewed data presented at AAD 2025 on EASI-75 and COVID-19 outcomes in a phase 2 trial."
+    assert trials(nlp, text) == set()

@@ -1,0 +1,109 @@
+"""The pipeline is built from models/pipeline/config.cfg; NER plugs in from a model folder.
+
+The NER test trains a throwaway two-label model (a few sentences of our own) in a temporary
+folder, points a copy of the config at it and checks that its entities arrive as mentions and
+feed the drug and condition components.
+"""
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+import spacy
+from spacy.training import Example
+from spacy.util import load_config
+
+from trialwire.nlp.mention import mentions
+from trialwire.nlp.pipeline import build_pipeline, pipeline_version
+from trialwire.paths import PIPELINE_CONFIG
+
+UPSTREAM = ["trialwire_line_breaks", "sentencizer", "abbreviation_detector", "trialwire_trial_ids",
+            "trialwire_ner", "trialwire_drugs", "trialwire_conditions"]
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return build_pipeline()
+
+
+def test_components_follow_the_config(nlp):
+    config = load_config(PIPELINE_CONFIG)
+    assert nlp.pipe_names == list(config["nlp"]["pipeline"])
+    assert nlp.pipe_names.index("trialwire_ner") < nlp.pipe_names.index("trialwire_drugs")
+    assert nlp.pipe_names.index("trialwire_drugs") < nlp.pipe_names.index("trialwire_doses")
+
+
+def test_scispacy_tokenizer_from_registry(nlp):
+    assert [t.text for t in nlp.make_doc("Give AMG-451 at 2 mg/kg.")][:3] == ["Give", "AMG-451", "at"]
+
+
+def test_line_breaks_end_sentences(nlp):
+    doc = nlp.get_pipe("trialwire_line_breaks")(nlp.make_doc("Key Takeaways\nDrug works well\n\n- It is safe. Done"))
+    doc = nlp.get_pipe("sentencizer")(doc)
+    assert [s.text.strip() for s in doc.sents] == ["Key Takeaways", "Drug works well", "- It is safe.", "Done"]
+
+
+def test_version_names_kb_and_rules():
+    v = pipeline_version()
+    assert "+kb." in v and "+rules." in v
+
+
+def test_missing_ner_model_is_a_noop():
+    nlp = build_pipeline(overrides={"nlp.pipeline": UPSTREAM, "components.trialwire_ner.model": "no/such/model"})
+    assert nlp.get_pipe("trialwire_ner").model is None
+    doc = nlp("Rocatinlimab was given.")
+    assert not mentions(doc, "CHEMICAL") and mentions(doc, "DRUG")
+
+
+TRAIN = [
+    ("Vexitrol caused quuxitis in two patients.", [(0, 8, "CHEMICAL"), (16, 24, "DISEASE")]),
+    ("Patients with quuxitis were given vexitrol daily.", [(14, 22, "DISEASE"), (34, 42, "CHEMICAL")]),
+    ("We approved vexitrol for the treatment of quuxitis.", [(12, 20, "CHEMICAL"), (42, 50, "DISEASE")]),
+    ("The trial enrolled adults and children.", []),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_ner(tmp_path_factory):
+    random.seed(0)
+    spacy.util.fix_random_seed(0)
+    model = spacy.blank("en")
+    model.add_pipe("tok2vec", config={"model": {"@architectures": "spacy.HashEmbedCNN.v2", "pretrained_vectors": None,
+                                                "width": 32, "depth": 1, "embed_size": 300, "window_size": 1,
+                                                "maxout_pieces": 2, "subword_features": True}})
+    ner = model.add_pipe("ner", config={"model": {
+        "@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False,
+        "hidden_width": 32, "maxout_pieces": 2, "use_upper": True, "nO": None,
+        "tok2vec": {"@architectures": "spacy.Tok2VecListener.v1", "width": 32, "upstream": "*"}}})
+    for label in ("CHEMICAL", "DISEASE"):
+        ner.add_label(label)
+    examples = [Example.from_dict(model.make_doc(t), {"entities": e}) for t, e in TRAIN]
+    opt = model.initialize(lambda: examples)
+    for _ in range(60):  # a few dozen passes over four sentences: well under a second
+        random.shuffle(examples)
+        model.update(examples, sgd=opt, drop=0.0)
+        if all({(e.start_char, e.end_char, e.label_) for e in model(t).ents} == set(map(tuple, gold))
+               for t, gold in TRAIN):
+            break
+    model.meta["name"] = "tiny_ner"
+    model.meta["version"] = "0.0.1"
+    path = tmp_path_factory.mktemp("ner") / "tiny_ner"
+    model.to_disk(path)
+    return path
+
+
+def test_ner_entities_become_mentions(tiny_ner, tmp_path):
+    text = PIPELINE_CONFIG.read_text()
+    cfg = tmp_path / "config.cfg"
+    cfg.write_text(re.sub(r'(?m)^model = ".*"$', f'model = "{tiny_ner}"', text))
+    nlp = build_pipeline(cfg, overrides={"nlp.pipeline": UPSTREAM})
+    assert nlp.get_pipe("trialwire_ner").model is not None
+    assert "+ner.tiny_ner-0.0.1" in pipeline_version(cfg)
+    doc = nlp("Adults with quuxitis were given vexitrol daily.\nWe approved vexitrol for the treatment of quuxitis.")
+    ents = {(m.label, m.text) for m in mentions(doc) if m.component == "trialwire_ner"}
+    assert ("DISEASE", "quuxitis") in ents
+    for m in mentions(doc):
+        assert doc.text[m.start_char:m.end_char] == m.text
+    # an unknown disease from NER in an indication context becomes a condition
+    assert "quuxitis" in {m.norm for m in mentions(doc, "CONDITION")}
