@@ -74,6 +74,7 @@ class TreeSampler(threading.Thread):
         self.peak_rss = 0
         self.peak_single = 0
         self.peak_procs = 0
+        self.peak_breakdown: list[tuple[str, int]] = []
         self.cpu: dict[int, float] = {}
         self._halt = threading.Event()
 
@@ -83,18 +84,21 @@ class TreeSampler(threading.Thread):
             procs = root.children(recursive=True) + ([root] if self.include_root else [])
         except psutil.Error:
             return
-        total = 0
+        total, seen = 0, []
         for p in procs:
             try:
                 with p.oneshot():
                     rss = p.memory_info().rss
                     t = p.cpu_times()
                 total += rss
+                seen.append((p, rss))
                 self.peak_single = max(self.peak_single, rss)
                 self.cpu[p.pid] = t.user + t.system
             except psutil.Error:
                 continue
-        self.peak_rss = max(self.peak_rss, total)
+        if total > self.peak_rss:
+            self.peak_rss = total
+            self.peak_breakdown = [(role(p), round(rss / MB)) for p, rss in seen]
         self.peak_procs = max(self.peak_procs, len(procs))
 
     def run(self) -> None:
@@ -106,6 +110,21 @@ class TreeSampler(threading.Thread):
         self._halt.set()
         self.join()
         self.sample()
+
+
+def role(p: psutil.Process) -> str:
+    """What a process in the measured tree is, for the memory breakdown."""
+    try:
+        cmd = " ".join(p.cmdline())
+    except psutil.Error:
+        return "?"
+    for needle, name in (("--child-e2e", "flow process (CLI)"), ("prefect", "Prefect server"),
+                         ("uvicorn", "Prefect server"), ("_bare_worker", "bare nlp.pipe"),
+                         ("multiprocessing.spawn", "spawned worker (Dask or nlp.pipe)"),
+                         ("multiprocessing.forkserver", "forkserver"), ("resource_tracker", "resource tracker")):
+        if needle in cmd:
+            return name
+    return cmd[:60]
 
 
 def system_busy_s() -> float:
@@ -135,7 +154,7 @@ class Phase:
     def stats(self) -> dict:
         return {"seconds": round(self.wall, 2), "peak_rss_mb": round(self.sampler.peak_rss / MB, 1),
                 "peak_rss_single_process_mb": round(self.sampler.peak_single / MB, 1),
-                "processes": self.sampler.peak_procs, "cpu_s": round(self.cpu_s, 1),
+                "processes": self.sampler.peak_procs, "peak_breakdown_mb": self.sampler.peak_breakdown, "cpu_s": round(self.cpu_s, 1),
                 "other_cpu_pct": round(self.other_cpu_pct, 1)}
 
 

@@ -78,3 +78,17 @@ def test_indication_of_another_unreported_product_is_dropped(nlp):
 def test_symptoms_are_not_indications(nlp):
     conds, events, _ = facts(nlp, "Rocatinlimab reduced itch and skin pain in atopic dermatitis patients.")
     assert conds == {"atopic dermatitis"} and events == set()
+
+
+def test_assertion_of_possible_harms_and_planned_indications(nlp):
+    _, _, recs = facts(nlp, "Rocatinlimab is being studied for asthma.\nRocatinlimab may cause headache.\n"
+                            "Rocatinlimab treats atopic dermatitis.")
+    by_name = {getattr(r, "condition", None) or r.event: r.prov.assertion for r in recs}
+    assert by_name == {"asthma": "expected", "atopic dermatitis": None, "headache": "hypothetical"}
+
+
+def test_company_boilerplate_states_no_indication(nlp):
+    conds, _, _ = facts(nlp, "Lebrikizumab was approved for atopic dermatitis. Lebrikizumab is injected.\n"
+                             "About Acme\nAcme is a global medicine company that markets medicines for diabetes "
+                             "and obesity. Learn more at acme.example.")
+    assert conds == {"atopic dermatitis"}

@@ -72,3 +72,21 @@ def test_number_and_frequency_parsers():
     assert codes == [["BID"], ["QW"], ["Q12W"], ["Q2W"], ["ONCE"]]
     kinds = [(w.weeks, w.kind) for w in week_mentions("at week 24 and through week 52 in a 16-week study")]
     assert kinds == [([24], "at"), ([52], "until"), ([16], "length")]
+
+
+def test_each_dose_keeps_its_own_frequency_and_lowercase_codes(nlp):
+    got = doses(nlp, "Adults were randomized to lebrikizumab 125 mg Q4W, 250 mg Q4W, 250 mg q2w, or placebo Q2W.")
+    assert {(a, f) for _, a, _, _, f in got} == {(125.0, "Q4W"), (250.0, "Q4W"), (250.0, "Q2W")}
+    got = doses(nlp, "Semaglutide is approved at 1.0 mg/week for diabetes.")
+    assert ("semaglutide", 1.0, "mg", None, "QW") in got
+
+
+def test_non_english_doses(nlp):
+    got = doses(nlp, "Nello studio i pazienti hanno ricevuto mirikizumab 300 mg per via endovenosa ogni 4 settimane. "
+                     "Die Dosis von Mirikizumab betrug 2,5 mg täglich.")
+    assert ("mirikizumab", 300.0, "mg", "intravenous", "Q4W") in got
+    assert ("mirikizumab", 2.5, "mg", None, "QD") in got
+
+
+def test_food_grams_are_not_doses(nlp):
+    assert doses(nlp, "Eat 30 g of fiber and drink 500 mL of water every day.") == set()

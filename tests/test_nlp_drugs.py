@@ -134,3 +134,9 @@ def test_prior_and_background_therapies_are_not_rows(nlp):
                                "Patients with an inadequate response to methotrexate were enrolled.\n"
                                "Rescue methotrexate was permitted. Lebrikizumab was injected.")
     assert drugs == {"lebrikizumab"}
+
+
+def test_misspelt_brand_is_an_alias(nlp):
+    _, aliases, _ = records(nlp, "Maridebart cafraglutide (MariTide) cut weight.\nLater MiraTide kept working. "
+                                 "Maridebart cafraglutide is monthly. Mountain air helps.")
+    assert aliases == {("maridebart cafraglutide", "MariTide"), ("maridebart cafraglutide", "MiraTide")}

@@ -64,3 +64,28 @@ def test_sizes_ratio_and_arms(nlp):
 def test_not_trials(nlp):
     text = "The FDA and the EMA reviewed data presented at AAD 2025 on EASI-75 and COVID-19 outcomes in a phase 2 trial."
     assert trials(nlp, text) == set()
+
+
+def test_rule_files_are_strings():
+    """YAML reads bare No/On/Off as booleans: every rule word must stay a string."""
+    import yaml
+
+    from trialwire.paths import RULES_DIR
+    rules = yaml.safe_load((RULES_DIR / "trials_rules.yaml").read_text(encoding="utf-8"))
+    for key, value in rules.items():
+        if isinstance(value, list):
+            assert all(isinstance(x, str) for x in value), key
+
+
+def test_other_name_shapes(nlp):
+    got = {t for t, _, _ in trials(nlp, "In the Measure Up 1 and Measure Up 2 trials and in CheckMate 227 and "
+                                        "KEYNOTE-189, results held. Week 16 results and Type 2 diabetes data too.")}
+    assert got == {"Measure Up 1", "Measure Up 2", "CheckMate 227", "KEYNOTE-189"}
+
+
+def test_sibling_numbers_and_program_numbers(nlp):
+    got = {t for t, _, _ in trials(nlp, "ZETAvance1 and -2 are phase 3 trials. In the ZETAvance program, "
+                                        "ZETAvance 3 is planned.")}
+    assert got == {"ZETAvance1", "ZETAvance2", "ZETAvance 3"}
+    got = {t for t, _, _ in trials(nlp, "In SOLO 1 and 2, 38% responded; in SOLO 1, 43 percent did.")}
+    assert got == {"SOLO 1", "SOLO 2"}

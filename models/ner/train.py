@@ -50,6 +50,8 @@ RUNS: dict[str, dict] = {
     "r5_vec_rows": dict(train=["bc5cdr_train"], vectors=True, overrides={**VEC, **ROWS}),
     "r6_vec_rows_h128": dict(train=["bc5cdr_train"], vectors=True, overrides={**VEC, **ROWS, **H128}),
     "r7_vec_ade": dict(train=["bc5cdr_train", "ade"], vectors=True, overrides=dict(VEC)),
+    "r8_vec_rows_d6": dict(train=["bc5cdr_train"], vectors=True,
+                           overrides={**VEC, **ROWS, "components.tok2vec.model.encode.depth": "6"}),
 }
 
 # Settings of the shipped model (chosen on dev; see MODEL_CARD.md). Trained on train+dev for a fixed

@@ -36,13 +36,16 @@ def build(seed: Path) -> list[dict]:
             stem = re.sub(r"\d+$", "", base)
             abbrs, fulls = [base], [re.sub(r"\s*\(.*\)$", "", row["full_name"].strip())]
             for v in variants:
+                if v.endswith(" 0/1"):
+                    continue  # "IGA 0/1" is the scale read with its 0/1 threshold
                 m = re.fullmatch(rf"{re.escape(stem)}[\s-]?(\d{{2,3}})", v)
                 if m and stem:
                     responder.add(int(m.group(1)))
                     continue
                 (abbrs if re.fullmatch(r"[\w\-/+()]+(?:\s[\w\-/+()]+)?", v) and not v.islower() else fulls).append(v)
             if responder and stem != base:
-                abbrs.append(stem)
+                # "ACR20" is the stem with a threshold: the stem is matched and the number read after it
+                abbrs = [a for a in abbrs if not re.fullmatch(rf"{re.escape(stem)}[\s-]?\d.*", a)] + [stem]
             if abbr in full_only:
                 abbrs = []
             entries[name] = {"name": name if not responder or stem == base else stem, "abbreviations": sorted(set(abbrs)),

@@ -47,14 +47,19 @@ def condition_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Recor
         if keep:
             first = (ind or in_title or from_conditions)[0]
             conditions.add(canon)
+            asserted = [m.data.get("assertion") for m in (ind or in_title or from_conditions)]
+            assertion = "expected" if asserted and all(a == "expected" for a in asserted) else None
             out.append(Condition(index.prov(doc_id, first.start_char, first.end_char, first.component,
-                                            first.confidence), condition=canon, mention=first.text, drug=drug))
+                                            first.confidence, assertion), condition=canon, mention=first.text,
+                                 drug=drug))
     for canon, ms in by_canon.items():
         if canon in conditions:
             continue
         adv = [m for m in ms if m.data.get("context") == "adverse" and not m.data.get("negated")]
         if adv:
             first = min(adv, key=lambda m: m.start_char)
+            assertion = "hypothetical" if all(m.data.get("assertion") == "hypothetical" for m in adv) else None
             out.append(AdverseEvent(index.prov(doc_id, first.start_char, first.end_char, first.component,
-                                               first.confidence), event=canon, mention=first.text, drug=drug))
+                                               first.confidence, assertion), event=canon, mention=first.text,
+                                    drug=drug))
     return out

@@ -75,7 +75,7 @@ def drug_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
     out: list[Record] = []
     for drug, ms in kept_drugs(doc, index).items():
         ms = sorted(ms, key=lambda m: m.start_char)
-        first = ms[0]
+        first = next((m for m in ms if m.label == "DRUG"), ms[0])
         in_kb = any(m.label == "DRUG" for m in ms)
         kb_id = next((m.data.get("kb_id") for m in ms if m.data.get("kb_id")), None)
         entry = kb.entries.get(kb_id) if kb_id else None

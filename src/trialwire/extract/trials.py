@@ -20,7 +20,7 @@ def trial_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
                          short_forms=list(t.get("short_forms") or []), eudract_id=ids.get("eudract"),
                          isrctn_id=ids.get("isrctn"), jrct_id=ids.get("jrct"), enrolled=t.get("enrolled"),
                          arm_sizes=t.get("arm_sizes"), randomization_ratio=t.get("randomization_ratio"),
-                         ratio_matches_arms=t.get("ratio_matches_arms")))
+                         ratio_matches_arms=t.get("ratio_matches_arms"), drug=t.get("drug")))
     for s in doc.user_data.get("trialwire.sample_sizes", []):
         out.append(SampleSize(index.prov(doc_id, s["start"], s["end"], "trialwire_trials", 0.8),
                               n=s["n"], trial=s.get("trial"), qualifier=s.get("qualifier"), scope=s.get("scope"),

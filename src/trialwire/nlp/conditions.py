@@ -31,6 +31,7 @@ from .sentences import doc_text
 
 HARD_PUNCT = frozenset(",;:()[]{}.!?\"\u201c\u201d")
 HARD_STOP = "\x00"  # key of a token that ends any name
+PARAGRAPH_END = re.compile(r"\n+")
 APOS_S = re.compile(r"['\u2019]s\b")
 NON_ALNUM = re.compile(r"[^a-z0-9]")
 LEADING_MODIFIERS = re.compile(r"^(?:(?:mild|moderate|severe|mild[- ]to[- ]moderate|moderate[- ]to[- ]severe|"
@@ -59,10 +60,14 @@ class ContextRules:
     adverse_list_head: re.Pattern
     negated_before: re.Pattern
     not_indication_before: re.Pattern
+    not_adverse_before: re.Pattern
     adverse_weak: re.Pattern
     drug_reference: re.Pattern
     list_continuation: re.Pattern
     indication_weak: re.Pattern
+    assertion_hypothetical: re.Pattern
+    assertion_expected: re.Pattern
+    boilerplate: re.Pattern
     ner_shape: re.Pattern
     ner_reject: re.Pattern
 
@@ -77,8 +82,10 @@ class ContextRules:
         def rx(kind: str) -> re.Pattern:
             return re.compile("|".join(f"(?:{v})" for v in kinds.get(kind, [never])), re.I)
         return cls(rx("indication_before"), rx("indication_after"), rx("adverse_sentence"),
-                   rx("adverse_list_head"), rx("negated_before"), rx("not_indication_before"), rx("adverse_weak"), rx("drug_reference"),
-                   rx("list_continuation"), rx("indication_weak"), rx("ner_shape"), rx("ner_reject"))
+                   rx("adverse_list_head"), rx("negated_before"), rx("not_indication_before"), rx("not_adverse_before"),
+                   rx("adverse_weak"), rx("drug_reference"),
+                   rx("list_continuation"), rx("indication_weak"),
+                   rx("assertion_hypothetical"), rx("assertion_expected"), rx("boilerplate"), rx("ner_shape"), rx("ner_reject"))
 
 
 class ConditionMatcher:
@@ -163,6 +170,15 @@ class ConditionMatcher:
                 out.add(k)
         return out
 
+    def boilerplate_spans(self, text: str) -> list[tuple[int, int]]:
+        """Paragraphs (lines) with company "About" or legal-footer wording."""
+        out, start = [], 0
+        for m in PARAGRAPH_END.finditer(text + "\n"):
+            if self.rules.boilerplate.search(text, start, m.start()):
+                out.append((start, m.start()))
+            start = m.end()
+        return out
+
     def context(self, text: str, s: int, e: int, sent_start: int, sent_end: int, adverse: bool,
                 weak_ok: bool = True) -> tuple[str, bool]:
         before = text[max(sent_start, s - 90):s]
@@ -174,6 +190,8 @@ class ConditionMatcher:
             return ("adverse" if adverse and re.search(r"\b(?:with|of|in)\s*$", before) and
                     not re.search(r"\b(?:patients|people|adults|those|participants) with\s*$", before)
                     else "indication"), negated
+        if adverse and self.rules.not_adverse_before.search(before):
+            return "mention", negated
         return ("adverse" if adverse else "mention"), negated
 
     def __call__(self, doc: Doc) -> Doc:
@@ -221,11 +239,14 @@ class ConditionMatcher:
             spans.append((s, e))
 
         prev = None  # (end_char, sentence, context) of the previous name
+        boiler = self.boilerplate_spans(text)
         for s, e, canonical, src, adverse_canonical in sorted(found, key=lambda f: f[:2]):
             while e > s + 1 and text[e - 1] in ".,;:":
                 e -= 1
             k = max(0, bisect.bisect_right(starts, s) - 1)
             sent = sents[k]
+            if any(bs <= s < be for bs, be in boiler):
+                continue  # company "About" text and legal footers state no indication of this drug
             ctx, negated = self.context(text, s, e, sent.start_char, sent.end_char, k in adverse_idx,
                                         weak_ok=src != "ner")
             if prev is not None and prev[1] == k and prev[2] != "mention" and ctx != "indication" \
@@ -241,9 +262,12 @@ class ConditionMatcher:
                 and condition_key(text[s:e]) not in (self.not_events if ctx == "adverse" else self.not_indications)
             label = "ADVERSE_EVENT" if ctx == "adverse" else "CONDITION"
             conf = {"indication": 0.9, "adverse": 0.8, "mention": 0.5}[ctx] * (0.7 if src == "ner" else 1.0)
+            sent_text = text[sent.start_char:sent.end_char]
+            cue = self.rules.assertion_hypothetical if ctx == "adverse" else self.rules.assertion_expected
+            assertion = ("hypothetical" if ctx == "adverse" else "expected") if cue.search(sent_text) else None
             add_mention(doc, Mention(label, s, e, text[s:e], canonical, self.name, conf,
                                      {"canonical": canonical, "context": ctx, "source": src, "negated": negated,
-                                      "reportable": reportable,
+                                      "reportable": reportable, "assertion": assertion,
                                       "sent_index": k, "adverse_lexicon": src == "adverse"}))
         return doc
 

@@ -121,7 +121,7 @@ class DoseFinder:
                 s = m.start("nums") + nm.start()
                 hits.append(DoseHit(s, m.end("unit"), value, unit, group, sent_of(starts, s),
                                     text[s:m.end("unit")], is_range))
-        self._merge_lists(text, hits)
+        self._merge_lists(text, hits, frequency_mentions(text, self.frequencies))
         return hits
 
     @staticmethod
@@ -129,14 +129,16 @@ class DoseFinder:
         return any(m.label in ("DRUG", "DRUG_CANDIDATE") and start - window <= m.start_char <= end + window
                    for m in mentions(doc))
 
-    def _merge_lists(self, text: str, hits: list[DoseHit]) -> None:
-        """'5 mg, 10 mg, or 15 mg' and '300-mg X, 150-mg X, or placebo' are one list."""
+    def _merge_lists(self, text: str, hits: list[DoseHit], freqs: list[FrequencyMention]) -> None:
+        """'5 mg, 10 mg, or 15 mg' and '300-mg X, 150-mg X, or placebo' are one list; '125 mg Q4W,
+        250 mg Q2W' are two doses, each with its own frequency."""
         word = r"(?:[A-Za-z][\w-]*)"
         list_gap = re.compile(rf"^\s*(?:{word}\s*)?(?:,\s*(?:or|and)?|or|and)\s*$")
         for prev, cur in zip(hits, hits[1:]):
             if prev.group != cur.group and prev.sent == cur.sent:
                 gap = text[prev.end:cur.start]
-                if len(gap) <= 30 and list_gap.match(gap):
+                if len(gap) <= 30 and list_gap.match(gap) and \
+                        not any(prev.end <= f.start < cur.start for f in freqs):
                     old = cur.group
                     for h in hits:
                         if h.group == old:

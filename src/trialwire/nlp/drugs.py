@@ -9,8 +9,9 @@
   -glutide; development-code shape such as "ABC 1234"; a CHEMICAL entity from the NER model with
   one of those shapes); low confidence, in_kb=False.
 - `ALIAS`: another name the document gives a drug it mentions ("X (Y)", "X, also known as Y",
-  "X, formerly Y", "Y (X)"), or a candidate that is a near miss of a drug in the same document
-  (a misspelling); `norm` is the canonical drug, `data` has alias_type, in_kb, asserted_by.
+  "X, formerly Y", "Y (X)", a title asking "What is Y?" over a one-drug body), or a near miss of
+  an INN or brand printed in the same document (a misspelling: rocantilimab, MiraTide); `norm` is
+  the canonical drug, `data` has alias_type, in_kb, asserted_by.
 
 All vocabularies are files under models/rules/ named in the pipeline config.
 """
@@ -36,6 +37,7 @@ US_SUFFIXED = re.compile(r"\b([a-z]{5,30})-([a-z]{4})\b", re.I)
 TITLE_NAME = re.compile(r"^\W*(?:what is|what's|what are|how does|how do|how is|is|about|understanding|all about|"
                         r"guide to|facts about|everything about|questions about)\s+(?P<name>[A-Z][a-z]{3,}[A-Za-z]*)\b",
                         re.I)
+CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]{5,24}\b")
 CUE_TAIL = re.compile(r"(?:as|formerly|called|name:?)$", re.I)
 YEAR = re.compile(r"^(?:19|20)\d\d$")
 URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w.-]+\.(?:com|org|gov|net|edu)/\S*")
@@ -131,8 +133,10 @@ class DrugRules:
 
 
 class DrugMatcher:
-    def __init__(self, name: str, kb: DrugKB, rules: DrugRules, max_ngram: int, fuzzy_alias_score: float):
+    def __init__(self, name: str, kb: DrugKB, rules: DrugRules, max_ngram: int, fuzzy_alias_score: float,
+                 brand_fuzzy_score: float = 85.0):
         self.name = name
+        self.brand_fuzzy = brand_fuzzy_score
         self.kb = kb
         self.rules = rules
         self.max_ngram = max_ngram
@@ -280,9 +284,35 @@ class DrugMatcher:
                 add_mention(doc, c)
         aliases = self.asserted_aliases(doc, drugs, free)
         aliases.extend(self.title_alias(text, drugs, {a.text.lower() for a in aliases}, free))
+        taken.extend((a.start_char, a.end_char) for a in aliases)
+        aliases.extend(self.misspelt_brands(text, drugs + aliases, free))
         for a in aliases:
             add_mention(doc, a)
         return doc
+
+    def misspelt_brands(self, text: str, named: list[Mention], free) -> list[Mention]:
+        """A capitalised word that is a near miss of a brand or text-asserted name printed in the
+        same document ("MiraTide" beside "MariTide") is that drug's alias (a misspelling)."""
+        brands = {m.text: m.norm for m in named
+                  if m.text[:1].isupper() and m.data.get("alias_type") in ("brand", "unknown") and len(m.text) >= 6}
+        if not brands:
+            return []
+        out, seen = [], set(brands)
+        for m in CAPITALISED.finditer(text):
+            w = m.group(0)
+            if w in seen or not free(m.start(), m.end()) or w.lower() in self.rules.ordinary \
+                    or token_key(w) in self.rules.not_alias_keys | self.rules.stop_keys | self.rules.common_keys:
+                continue
+            for brand, drug in brands.items():
+                if w[0] == brand[0] and abs(len(w) - len(brand)) <= 2 \
+                        and fuzz.ratio(w.lower(), brand.lower()) >= self.brand_fuzzy \
+                        and self.kb.resolve(w) is None:
+                    seen.add(w)
+                    out.append(Mention("ALIAS", m.start(), m.end(), w, drug, self.name, 0.5,
+                                       {"alias_type": "misspelling", "in_kb": False, "asserted_by": "fuzzy",
+                                        "canonical": drug, "near": brand}))
+                    break
+        return out
 
     def title_alias(self, text: str, drugs: list[Mention], known: set[str], free) -> list[Mention]:
         """A title that asks about a name the body never uses for anything else ("What is Rocatan
@@ -366,11 +396,11 @@ class DrugMatcher:
                     "not_aliases": "rules/drugs_not_aliases.txt", "alias_cues": "rules/drugs_alias_cues.tsv",
                     "common_words": "rules/drugs_common_words.txt",
                     "ordinary_words": "rules/drugs_ordinary_words.txt", "salt_words": "rules/drugs_salt_words.txt",
-                    "max_ngram": 4, "fuzzy_alias_score": 80.0},
+                    "max_ngram": 4, "fuzzy_alias_score": 80.0, "brand_fuzzy_score": 85.0},
     assigns=["doc._.mentions"])
 def make_drugs(nlp: Language, name: str, stoplist: str, inn_stems: str, code_patterns: str, not_aliases: str,
                alias_cues: str, common_words: str, ordinary_words: str, salt_words: str, max_ngram: int,
-               fuzzy_alias_score: float):
+               fuzzy_alias_score: float, brand_fuzzy_score: float):
     rules = DrugRules.load(stoplist, inn_stems, code_patterns, not_aliases, alias_cues, common_words, ordinary_words,
                            salt_words)
-    return DrugMatcher(name, load_kb(), rules, max_ngram, fuzzy_alias_score)
+    return DrugMatcher(name, load_kb(), rules, max_ngram, fuzzy_alias_score, brand_fuzzy_score)

@@ -49,6 +49,8 @@ ZERO_ONE_BEFORE = re.compile(r"scores?\s+of\s+0\s*(?:/|or|to|-)\s*1\s+on\s+(?:th
 PCT = re.compile(rf"(?<![\w.])(?P<sign>[-−–]?)(?P<v>{NUMBER})\s*(?:%|percent\b)")
 P_VALUE = re.compile(r"\bp\s*(?:-?value)?\s*(?P<op>[<>=≤≥]|&lt;|&gt;)\s*(?P<v>0?[.·]\d+|1)", re.I)
 COMPARATOR = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:to|with)|relative\s+to)\s", re.I)
+THRESHOLD_BEFORE = re.compile(r"(?:≥|>=|&gt;=|at\s+least|greater\s+than|more\s+than|or\s+greater)\s*(?:an?\s+)?$", re.I)
+DIFFERENCE_AFTER = re.compile(r"\s*(?:\(?\s*)?(?:difference|treatment\s+difference|points?\b|percentage\s+points?|relative|slower|reduction\s+in\s+(?:the\s+)?(?:risk|decline))", re.I)
 ARM_PHRASE = re.compile(r"\b(?:higher|lower|high|low|middle)[\s-]+dose(?:\s+group|\s+arm)?", re.I)
 
 
@@ -233,6 +235,10 @@ def _timepoints(text: str, hits: list[EndpointHit], starts: list[int]) -> None:
     for h in hits:
         si = bisect_right(starts, h.start) - 1
         ws = by_sent.get(si, [])
+        # a sentence joining clauses with ";" gives each clause its own weeks
+        clause = [w for w in ws if ";" not in text[min(w.start, h.start):max(w.end, h.end)]]
+        if any(w.kind == "at" for w in clause):
+            ws = clause
         at = [v for w in ws if w.kind == "at" for v in w.weeks]
         if not at:
             at = [v for w in ws if w.kind == "duration" for v in w.weeks]
@@ -242,44 +248,60 @@ def _timepoints(text: str, hits: list[EndpointHit], starts: list[int]) -> None:
 
 
 def _results(doc: Doc, text: str, hits: list[EndpointHit], sents, starts, name: str) -> None:
+    """Percentages reported in an endpoint's sentence: each is an arm value, or the placebo
+    (comparator) value when "placebo" sits right around it; treatment differences are left out."""
     doses = mentions(doc, "DOSE")
     done: set[tuple] = set()
     for h in hits:
         si = bisect_right(starts, h.start) - 1
         s0, s1 = sents[si]
         sentence = text[s0:s1]
-        pcts = [(s0 + m.start(), parse_number(m.group("v")) * (-1 if m.group("sign") else 1))
-                for m in PCT.finditer(sentence)
-                if not (h.start <= s0 + m.start() < h.end)
-                and not re.search(r"(?:≥|>=|at\s+least|greater\s+than|more\s+than)\s*$", sentence[:m.start()])]
-        if not pcts:
+        found = [m for m in PCT.finditer(sentence)
+                 if not (h.start <= s0 + m.start() < h.end)
+                 and not THRESHOLD_BEFORE.search(sentence[max(0, m.start() - 14):m.start()])
+                 and not DIFFERENCE_AFTER.match(sentence[m.end():m.end() + 30])
+                 and not re.match(r"\s*(?:reduction|improvement|decrease)\s+(?:from\s+baseline\s+)?in\b",
+                                  sentence[m.end():m.end() + 40], re.I)]
+        if not found:
             continue
-        comp = COMPARATOR.search(sentence)
-        placebo = re.search(r"placebo", sentence, re.I)
-        split = s0 + (comp.start() if comp else (placebo.start() if placebo else len(sentence)))
-        arm_vals = [p for p in pcts if p[0] < split]
-        comp_vals = [p for p in pcts if p[0] >= split]
+        arms, comps = [], []
+        for i, m in enumerate(found):
+            nxt = found[i + 1].start() if i + 1 < len(found) else len(sentence)
+            after = sentence[m.end():min(nxt, m.end() + 40)]
+            before = sentence[max(0, m.start() - 16):m.start()]
+            value = parse_number(m.group("v")) * (-1 if m.group("sign") else 1)
+            if re.match(r"^[\s*)\]]{0,4}(?:of\s+(?:those|patients|participants)\s+)?(?:in|with|for|on|taking|receiving|given)?\s*"
+                        r"(?:the\s+)?(?:matching\s+)?placebo", after, re.I) \
+                    or re.search(r"placebo\W{0,4}(?:group\W{0,3})?(?:=|:|\(|was|of)?\s*$", before, re.I):
+                comps.append((m.start(), value))
+            else:
+                arms.append((m.start(), m.end(), value, after))
         pv = P_VALUE.search(sentence)
-        for pos, value in arm_vals[:4]:
+        p_value = f"{pv.group('op').replace('&lt;', '<').replace('&gt;', '>')}{pv.group('v')}" if pv else None
+        near_doses = [d for d in doses if s0 <= d.start_char < s1]
+        for pos, pend, value, after in arms[:6]:
             if (h.name, pos) in done:
                 continue
             done.add((h.name, pos))
-            near = [d for d in doses if s0 <= d.start_char < s1]
             arm = None
-            if near:
-                d = min(near, key=lambda d: abs(d.start_char - pos))
-                arm = d.norm
+            follow = [d for d in near_doses if 0 <= d.start_char - (s0 + pend) <= 30
+                      and not re.search(r"[;%]", text[s0 + pend:d.start_char])]
+            seg_start = s0 + sentence.rfind(";", 0, pos) + 1
+            lead = [d for d in near_doses if seg_start <= d.start_char < s0 + pos]
+            if follow:
+                arm = follow[0].norm
+            elif lead:
+                arm = lead[-1].norm
+            elif near_doses:
+                arm = min(near_doses, key=lambda d: abs(d.start_char - (s0 + pos))).norm
             else:
                 a = ARM_PHRASE.search(sentence)
                 arm = a.group(0).lower() if a else None
-            cval = comp_vals[0][1] if comp_vals else None
-            add_mention(doc, Mention("RESULT", pos, pos + 1, sentence[pos - s0:pos - s0 + 12].split(" ")[0], h.name,
-                                     name, 0.6, {
-                                         "endpoint": h.name, "arm": arm, "value": value, "unit": "%",
-                                         "comparator": "placebo" if placebo and (cval is not None or comp) else None,
-                                         "comparator_value": cval,
-                                         "p_value": f"{pv.group('op').replace('&lt;', '<').replace('&gt;', '>')}{pv.group('v')}" if pv else None,
-                                         "timepoint_weeks": h.weeks[0] if len(h.weeks) == 1 else None}))
+            comp = min(comps, key=lambda c: abs(c[0] - pos))[1] if comps else None
+            add_mention(doc, Mention("RESULT", s0 + pos, s0 + pend, sentence[pos:pend], h.name, name, 0.6, {
+                "endpoint": h.name, "arm": arm, "value": value, "unit": "%",
+                "comparator": "placebo" if comps else None, "comparator_value": comp, "p_value": p_value,
+                "timepoint_weeks": h.weeks[0] if len(h.weeks) == 1 else None}))
 
 
 @Language.factory("trialwire_endpoints", default_config={

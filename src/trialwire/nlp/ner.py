@@ -116,4 +116,7 @@ class NerComponent:
 @Language.factory("trialwire_ner", default_config={"model": "ner/bc5cdr", "labels": list(NER_LABELS)},
                   assigns=["doc._.mentions"])
 def make_ner(nlp: Language, name: str, model: str | None, labels: list[str]):
+    """`model` (the pipeline's NER-model option): a model folder (relative to models/ or the
+    project root, or absolute) or an installed package name such as en_ner_bc5cdr_md; null or a
+    missing folder runs without NER."""
     return NerComponent(name, model, labels)

@@ -27,9 +27,9 @@ WORD_NUMBERS = {
 }
 WORD_NUM = "|".join(sorted(WORD_NUMBERS, key=len, reverse=True))
 # 1,795 / 1795 / 22.5 / 22·2 (middle-dot decimal)
-NUMBER = r"\d{1,3}(?:,\d{3})+(?:[.\u00b7]\d+)?|\d+(?:[.\u00b7]\d+)?"
+NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:[.\u00b7]\d+)?|\d+(?:[.\u00b7]\d+)?)"
 # amounts also take a decimal comma ("2,5 mg" in Italian or German text; "1,000 mg" stays a thousand)
-DOSE_NUMBER = r"\d{1,3}(?:,\d{3})+(?![\d])|\d+(?:[.\u00b7]\d+|,\d{1,2}(?!\d))?"
+DOSE_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?![\d])|\d+(?:[.\u00b7]\d+|,\d{1,2}(?!\d))?)"
 INT_OR_WORD = rf"(?:\d+|{WORD_NUM})"
 
 
@@ -71,7 +71,8 @@ WEEK_LIST = re.compile(
 WEEK_SINGLE = re.compile(
     rf"\b(?P<prep>for\s+at\s+least|for\s+up\s+to|at\s+least|at|by|through|thru|until|till|to|within|after|over|for|from|in|beyond|"
     rf"up\s+to|as\s+early\s+as|starting\s+at)?\s*"
-    rf"(?:(?:week|wk)\s*(?P<n1>\d+|{WORD_NUM})\b|(?P<n2>\d+|{WORD_NUM})[\s{DASH}]*(?P<hy>{DASH_CLASS})?\s*weeks?\b)",
+    rf"(?:(?:week|wk|settimana|woche|semaine|semana)\s*(?P<n1>\d+|{WORD_NUM})\b"
+    rf"|(?P<n2>\d+|{WORD_NUM})[\s{DASH}]*(?P<hy>{DASH_CLASS})?\s*(?:weeks?|settimane|wochen|semaines|semanas)\b)",
     re.I)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,13 +54,14 @@ def name_pattern(title_stop: list[str], stop: set[str]) -> re.Pattern:
         rf"(?:[A-Z]{{2,}}[A-Za-z0-9]*(?:-[A-Za-z0-9]+)+"     # ROCKET-IGNITE, SURMOUNT-1, TRAILBLAZER-ALZ
         rf"|[A-Z][A-Z0-9]{{2,}}(?:[ ](?!(?:{caps_stop})\b)[A-Z][A-Z0-9]{{1,}}(?![a-z\-]))*(?![a-z])"  # IGNITE, STEP UP
         rf"|[A-Z]{{2,}}[a-z]+[0-9]*"                         # ADvocate1, ADhere
-        rf"|(?!(?:{not_title})\b)[A-Z][a-z]{{2,}} [A-Z]{{2,}}(?![a-z\-]))"  # Clarity AD
+        rf"|(?!(?:{not_title})\b)[A-Z][a-z]{{2,}} [A-Z]{{2,}}(?![a-z\-])"  # Clarity AD
+        rf"|(?!(?:{not_title})\b)[A-Z][a-z]{{2,}}(?: (?!(?:{not_title})\b)[A-Z][a-z]+)?(?= \d{{1,2}}\b))"  # Measure Up 1
         rf"(?:[ {DASH_CLASS[1:-1]}]?[0-9]{{1,2}}[a-z]?(?![\w:/]|[.,]\d){NO_NUMBER_AFTER})?)"
         rf"(?![\w\-])")
 
 
-SIBLING = re.compile(r"(?:\s*,\s*|\s+(?:and|or|&)\s+|\s*/\s*)(\d{1,2})\b"
-                     r"(?=\s*(?:(?:,|and|or|&|/)\s*\d|trials?\b|stud(?:y|ies)\b|[),;:]|\.(?!\d)|$))")
+SIBLING = re.compile(r"(?:\s*,\s*-?|\s+(?:and|or|&)\s+-?|\s*/\s*)(\d{1,2})\b"
+                     r"(?=\s*(?:(?:,|and|or|&|/)\s*\d|trials?\b|stud(?:y|ies)\b|(?:are|were|have|had|showed|met)\b|[),;:]|\.(?!\d)|$))")
 REGISTRY_ID = re.compile(r"^(?:NCT|ISRCTN|jRCT|EudraCT)\s?\d|^\d{4}-\d{6}")
 
 
@@ -125,11 +127,11 @@ class TrialFinder:
         self.program_after = re.compile(rf"^\s*{paren}{mods}(?:{self.prog})\b", re.I)
         self.trial_after = re.compile(rf"^\s*{paren}{mods}(?:{self.kw})\b", re.I)
         self.appositive = re.compile(rf"^[^\S\n]*,[^\S\n]*(?:is[^\S\n]+)?(?:an?|the)[^\S\n]+(?:[\w\-]+[^\S\n]+){{0,4}}?(?:{self.kw})\b", re.I)
-        self.is_a = re.compile(rf"^[^\S\n]+(?:is|was)[^\S\n]+(?:an?|the)[^\S\n]+(?:[\w\-]+[^\S\n,]+){{0,5}}?(?:{self.kw})\b", re.I)
+        self.is_a = re.compile(rf"^[^\S\n]+(?:is|was|are|were)[^\S\n]+(?:(?:an?|the|two|both)[^\S\n]+)?(?:[\w\-]+[^\S\n,]+){{0,5}}?(?:{self.kw})\b", re.I)
         self.weak_after = re.compile(rf"^\s*{paren}{mods}(?:{alt(r.get('weak_keywords', []))})\b", re.I)
         self.kw_before = re.compile(rf"\b(?:{alt(r.get('keywords_before', []))})\s*$", re.I)
         self.phase_before = re.compile(rf"\bphase\s*{PHASE_VALUE}\s+(?:(?:{self.mod})\s+){{0,3}}$", re.I)
-        self.list_gap = re.compile(rf"^\s*{paren}(?:,\s*(?:and|or)?|;|and|or|&)\s*$", re.I)
+        self.list_gap = re.compile(rf"^\s*{paren}(?:,\s*(?:and|or)?|;|and|or|&)\s*-?$", re.I)
         self.list_open = re.compile(rf"(?:{self.kw})\s*[(\[]\s*$", re.I)
         self.naming = re.compile(rf"\b(?:{alt(r['naming_cues'])})\s+$", re.I)
         self.stop_patterns = [re.compile(x) for x in r.get("stop_patterns", [])]
@@ -187,6 +189,11 @@ class TrialFinder:
                 continue
             if name.isupper() and len(name) > 3 and s > 0 and text[max(0, s - 40):s].isupper() and "\n" not in text[max(0, s - 40):s]:
                 continue  # inside an all-caps heading or dateline
+            if re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)?[ ]\d{1,2}", name):
+                if not self.trial_after.match(text[e:e + 120].split("\n", 1)[0]) and not re.match(
+                        r"\s*(?:,|and|or)\s+[A-Z][a-z]+(?: [A-Z][a-z]+)? \d", text[e:e + 40]) and not \
+                        self.trial_after.match(re.sub(r"^\s*(?:,|and|or)\s+[A-Z][a-z]+(?: [A-Z][a-z]+)? \d{1,2}", "", text[e:e + 120])):
+                    continue  # "Measure Up 1" only right before a trial word ("the Measure Up 1 and Measure Up 2 trials")
             out.append(Cand(s, e, name, name_key(name), bisect_right(starts, s) - 1))
             # "SOLO 1 and 2", "ADvocate 1 and 2": the bare number names the sibling trial
             num = re.match(r"^(.*?[A-Za-z])([\s-]?)(\d{1,2})$", name)
@@ -226,7 +233,7 @@ class TrialFinder:
             if self.trial_after.match(after) or self.list_open.search(before) or self.naming.search(before) \
                     or self.phase_before.search(before) or self.kw_before.search(before):
                 role = "trial"
-            elif len(chain) == 1 and (self.appositive.match(after) or self.is_a.match(after)):
+            elif self.appositive.match(after) or self.is_a.match(after):
                 role = "trial"
             elif self.weak_after.match(after) and any(re.search(r"[\d\-]", c.text) for c in chain):
                 role = "trial"
@@ -277,7 +284,8 @@ def strong_shape(name: str) -> bool:
     """ROCKET-IGNITE, ROCKET-Ignite (two alphabetic parts of four letters or more, the first all
     caps), KEYNOTE-189 (four capitals or more, a hyphen, a number) and CheckMate 227 (camel case
     with a number)."""
-    if re.fullmatch(r"[A-Z]{4,}-\d{1,3}[a-z]?", name) or re.fullmatch(r"[A-Z][a-z]+[A-Z][A-Za-z]*[ \-]?\d{1,3}", name):
+    if re.fullmatch(r"[A-Z]{4,}-\d{1,3}[a-z]?", name) or re.fullmatch(r"[A-Z][a-z]+[A-Z][A-Za-z]*[ \-]?\d{1,3}", name) \
+            or re.fullmatch(r"[A-Z]{2,}[a-z]{3,}[ \-]?\d{1,2}", name):  # ADvocate1
         return True
     parts = name.split("-")
     return (len(parts) >= 2 and parts[0].isupper() and parts[0].isalpha() and len(parts[0]) >= 4
@@ -413,13 +421,23 @@ def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
     sizes = find_sizes(finder, doc, text, starts, tc, infos, name)
     find_ratios(finder, doc, text, starts, sents, tc, infos, name)
 
+    # the drug a trial tests: the drug named most often in the sentences naming the trial
+    drug_mentions = [(bisect_right(starts, m.start_char) - 1, m.norm) for m in mentions(doc)
+                     if m.label == "DRUG" and m.norm]
+    doc_counts = Counter(d for _, d in drug_mentions)
+    trial_drug: dict[str, str | None] = {}
+    for key in infos:
+        sents_of = {bisect_right(starts, c.start) - 1 for c in tc if c.trial_key == key}
+        local = Counter(d for si, d in drug_mentions if si in sents_of)
+        trial_drug[key] = (local or doc_counts).most_common(1)[0][0] if (local or doc_counts) else None
     summary = []
     for info in sorted(infos.values(), key=lambda i: i.first):
         summary.append({"trial": info.name, "nct_id": info.nct, "phase": info.phase, "phase_how": info.phase_how,
                         "short_forms": [n for n in info.names if n != info.name and name_key(n) != name_key(info.name)],
                         "ids": info.ids, "enrolled": info.enrolled, "arm_sizes": info.arm_sizes,
                         "randomization_ratio": info.ratio, "ratio_matches_arms": info.ratio_matches_arms,
-                        "start": info.first, "end": info.first_end, "assertion": info.assertion})
+                        "start": info.first, "end": info.first_end, "assertion": info.assertion,
+                        "drug": trial_drug.get(info.key)})
     doc.user_data["trialwire.trials"] = summary + nct_only
     doc.user_data["trialwire.sample_sizes"] = sizes
     return doc
@@ -476,18 +494,36 @@ def find_sizes(finder: TrialFinder, doc: Doc, text: str, starts: list[int], tc: 
 
 def find_ratios(finder: TrialFinder, doc: Doc, text: str, starts: list[int], sents, tc: list[Cand],
                 infos: dict[str, TrialInfo], name: str) -> None:
-    for si, sent in enumerate(sents):
+    """Randomization ratios and arm sizes, each given to the trial named last before it in its sentence."""
+    for sent in sents:
         st = sent.text
         if not finder.rand_cue.search(st):
             continue
         s0 = sent.start_char
-        arms = [int(x.replace(",", "")) for x in finder.arm_re.findall(st)]
-        if not arms:
-            m = finder.resp_re.search(st)
-            if m:
-                arms = [parse_int(x) for x in re.findall(NUMBER, m.group("nums"))]
         in_sent = [c for c in tc if s0 <= c.start < sent.end_char]
-        trial = in_sent[0].trial_key if in_sent else None
+
+        def trial_before(pos: int) -> str | None:
+            prior = [c for c in in_sent if c.start < s0 + pos]
+            return prior[-1].trial_key if prior else (in_sent[0].trial_key if in_sent else None)
+
+        # arm sizes: a run of "(n=328)" or one "(328, 217, and 222, respectively)"
+        groups: list[tuple[int, list[int]]] = []
+        last_end = None
+        for m in finder.arm_re.finditer(st):
+            n = int(m.group(1).replace(",", ""))
+            if groups and last_end is not None and m.start() - last_end < 40 and not re.search(r"[.;]|\bwhile\b", st[last_end:m.start()]):
+                groups[-1][1].append(n)
+            else:
+                groups.append((m.start(), [n]))
+            last_end = m.end()
+        for m in finder.resp_re.finditer(st):
+            groups.append((m.start(), [parse_int(x) for x in re.findall(NUMBER, m.group("nums"))]))
+        arms_of: dict[str, list[int]] = {}
+        for pos, arms in groups:
+            key = trial_before(pos)
+            if key and len(arms) >= 2:
+                arms_of.setdefault(key, arms)
+                infos[key].arm_sizes = infos[key].arm_sizes or arms
         for m in finder.ratio_re.finditer(st):
             if m.group("r"):
                 parts = [int(x) for x in re.findall(r"\d+", m.group("r"))]
@@ -496,11 +532,14 @@ def find_ratios(finder: TrialFinder, doc: Doc, text: str, starts: list[int], sen
                     continue
             else:
                 parts = [parse_int(x) for x in re.split(rf"[\s{DASH_CLASS[1:-1]}]+to[\s{DASH_CLASS[1:-1]}]+", m.group("t"), flags=re.I)]
-                if not re.search(r"randomi[sz]ed\s*$|ratio|assigned\s+(?:in\s+)?(?:a\s+)?$", st[max(0, m.start() - 40):m.start()] + st[m.end():m.end() + 8], re.I):
+                if not (re.search(r"randomi[sz]ed\s*$|assigned\s+(?:in\s+)?(?:an?\s+)?$|ratio\s+of\s*$", st[max(0, m.start() - 40):m.start()], re.I)
+                        or re.match(r"\s*ratio", st[m.end():m.end() + 8], re.I)):
                     continue
             if any(p is None or p <= 0 for p in parts):
                 continue
             ratio = ":".join(str(p) for p in parts)
+            trial = trial_before(m.start())
+            arms = arms_of.get(trial) if trial else (groups[0][1] if len(groups) == 1 else None)
             matches = None
             if arms:
                 matches = len(arms) == len(parts)
@@ -515,10 +554,6 @@ def find_ratios(finder: TrialFinder, doc: Doc, text: str, starts: list[int], sen
             if trial:
                 info = infos[trial]
                 info.ratio, info.ratio_matches_arms = ratio, matches
-                info.arm_sizes = arms or info.arm_sizes
-        if arms and in_sent:
-            info = infos[in_sent[0].trial_key]
-            info.arm_sizes = info.arm_sizes or arms
 
 
 def _rules(path: str) -> Path:
