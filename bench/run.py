@@ -154,7 +154,8 @@ class Phase:
     def stats(self) -> dict:
         return {"seconds": round(self.wall, 2), "peak_rss_mb": round(self.sampler.peak_rss / MB, 1),
                 "peak_rss_single_process_mb": round(self.sampler.peak_single / MB, 1),
-                "processes": self.sampler.peak_procs, "peak_breakdown_mb": self.sampler.peak_breakdown, "cpu_s": round(self.cpu_s, 1),
+                "processes": self.sampler.peak_procs, "peak_breakdown_mb": self.sampler.peak_breakdown,
+                "cpu_s": round(self.cpu_s, 1),
                 "other_cpu_pct": round(self.other_cpu_pct, 1)}
 
 
@@ -191,7 +192,8 @@ def bare_pipe(corpus_dir: Path, n_docs: int, k: int, batch_size: int) -> dict:
             p.join()
     words = sum(s["words"] for s in shards)
     seconds = max(s["seconds"] for s in shards)
-    return {"mode": f"bare-{k}", "what": f"nlp.pipe in {k} process(es), every {k}th text each", "cores": k,
+    what = "nlp.pipe, 1 process" if k == 1 else f"nlp.pipe, {k} processes ({k} shards of the texts)"
+    return {"mode": f"bare-{k}", "what": what, "cores": k,
             "docs": sum(s["docs"] for s in shards), "words": words, "tokens": sum(s["tokens"] for s in shards),
             "pass_seconds": round(seconds, 2), "words_per_s": round(words / seconds, 1),
             "docs_per_s": round(n_docs / seconds, 2), **{f"phase_{k_}": v for k_, v in phase.stats().items()}}
@@ -205,11 +207,13 @@ def child_e2e(argv: list[str]) -> None:
     from trialwire import cli
     from trialwire import ingest as core
 
-    marks: dict[str, float] = {}
+    marks: dict[str, float] = {}  # seconds spent in each step (summed over calls)
+    starts: dict[str, float] = {}  # when each step first started, seconds after this process began
 
     def timed(name, fn):
         def wrapper(*a, **kw):
             t0 = time.perf_counter()
+            starts.setdefault(name, t0 - t_spawned)
             try:
                 return fn(*a, **kw)
             finally:
@@ -219,10 +223,17 @@ def child_e2e(argv: list[str]) -> None:
     core.discover = timed("discover", core.discover)
     core.commit_run = timed("commit", core.commit_run)
     core.process_batch = timed("batches_in_flow_process", core.process_batch)
+    core.get_pipeline = timed("pipeline_load_in_flow_process", core.get_pipeline)
     try:
         import trialwire.reconcile as rec
         if hasattr(rec, "reconcile"):
             rec.reconcile = timed("reconcile", rec.reconcile)
+    except ImportError:
+        pass
+    try:
+        import trialwire.run_artifacts as artifacts
+        artifacts.run_tables = timed("artifacts", artifacts.run_tables)
+        artifacts.conflict_ids = timed("artifacts", artifacts.conflict_ids)
     except ImportError:
         pass
     captured: dict = {}
@@ -231,7 +242,9 @@ def child_e2e(argv: list[str]) -> None:
     t0 = time.perf_counter()
     rc = cli.main(argv)
     marks["flow_call"] = time.perf_counter() - t0
-    print(RESULT_TAG + json.dumps({"rc": rc, "summary": captured, "marks": marks}, default=str), flush=True)
+    marks["process_until_exit"] = time.perf_counter() - t_spawned
+    print(RESULT_TAG + json.dumps({"rc": rc, "summary": captured, "marks": marks,
+                                   "starts": {k: round(v, 2) for k, v in starts.items()}}, default=str), flush=True)
 
 
 def reconcile_available() -> bool:
@@ -259,7 +272,7 @@ def e2e_run(corpus_dir: Path, out: Path, k: int, runner: str, reconcile: bool, e
     return {"seconds": round(phase.wall, 2), "summary": {k_: summary.get(k_) for k_ in (
                 "documents_seen", "documents_read", "skipped_unchanged", "quarantined", "facts", "words")},
             "reconcile": summary.get("reconcile"),
-            "phases_s": {k_: round(v, 2) for k_, v in marks.items()},
+            "phases_s": {k_: round(v, 2) for k_, v in marks.items()}, "phase_started_at_s": result.get("starts"),
             **{f"phase_{k_}": v for k_, v in phase.stats().items()}}
 
 
@@ -336,7 +349,8 @@ def table(result: dict) -> str:
                                ("pipeline_words_per_s_1core", "pipeline words/s on one core", ">= 8,000"),
                                ("peak_rss_mb", "peak RSS of the e2e process tree, MB", "<= 1,500"),
                                ("incremental_fraction", "incremental re-run / first run", "<= 0.05"),
-                               ("speedup_1_to_2_workers", "speed-up dask 1 -> 2 workers", "")):
+                               ("speedup_1_to_2_workers", "speed-up dask 1 -> 2 workers", ""),
+                               ("reconcile_s", f"reconciliation seconds ({result.get('facts') or 0:,} facts)", "")):
         if result.get(key) is not None:
             v = result[key]
             summary.append(f"{label}: {v:,.3f} {('(target ' + target + ')') if target else ''}" if v < 100
@@ -344,10 +358,51 @@ def table(result: dict) -> str:
     return "\n".join([head, *lines, *summary])
 
 
+def markdown(results: list[dict]) -> str:
+    """The README table: one column per result file (e.g. 1,000 and 10,000 documents)."""
+    def get(r, key, fmt):
+        v = r.get(key)
+        return "n/a" if v is None else format(v, fmt)
+
+    def mode(r, name, field="words_per_s"):
+        m = next((m for m in r["modes"] if m["mode"] == name), None)
+        return "n/a" if m is None else format(m[field], ",.0f" if field == "words_per_s" else ",.1f")
+
+    def secs(r, name):
+        m = next((m for m in r["modes"] if m["mode"] == name), None)
+        return "n/a" if m is None else f"{m['first_run']['seconds']:,.1f}"
+
+    rows = [
+        ("documents / words", lambda r: f"{r['docs']:,} / {r['words']:,}"),
+        ("bare `nlp.pipe`, 1 process: words/s", lambda r: mode(r, "bare-1")),
+        ("e2e, default runner (1 core): words/s", lambda r: mode(r, "e2e-local-1")),
+        ("ratio on 1 core", lambda r: get(r, "ratio_1core", ".3f")),
+        ("bare `nlp.pipe`, 2 processes: words/s (`nlp_pipe_words_per_s`)", lambda r: mode(r, "bare-2")),
+        ("e2e, `--runner dask --workers 2`: words/s (`e2e_words_per_s`)", lambda r: mode(r, "e2e-dask-2")),
+        ("**ratio** e2e / bare, 2 cores (`ratio`, target >= 0.8)", lambda r: get(r, "ratio", ".3f")),
+        ("e2e docs/s, 2 workers", lambda r: mode(r, "e2e-dask-2", "docs_per_s")),
+        ("e2e seconds: dask 1 worker / 2 workers", lambda r: f"{secs(r, 'e2e-dask-1')} / {secs(r, 'e2e-dask-2')}"),
+        ("speed-up 1 -> 2 workers", lambda r: get(r, "speedup_1_to_2_workers", ".2f")),
+        ("pipeline words/s on one core (target >= 8,000)", lambda r: get(r, "pipeline_words_per_s_1core", ",.0f")),
+        ("peak RSS of the e2e process tree, MB (`peak_rss_mb`, target <= 1,500)",
+         lambda r: get(r, "peak_rss_mb", ",.0f")),
+        ("incremental re-run / first run (`incremental_fraction`, target <= 0.05)",
+         lambda r: get(r, "incremental_fraction", ".3f")),
+        ("reconciliation seconds / facts", lambda r: f"{get(r, 'reconcile_s', '.1f')} / {get(r, 'facts', ',')}"),
+    ]
+    head = "| measurement | " + " | ".join(f"{r['docs']:,} docs" for r in results) + " |"
+    sep = "|---|" + "---:|" * len(results)
+    body = [f"| {label} | " + " | ".join(fn(r) for r in results) + " |" for label, fn in rows]
+    return "\n".join([head, sep, *body])
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child-e2e"]:
         child_e2e(argv[1:])
+        return 0
+    if argv[:1] == ["--report"]:
+        print(markdown([json.loads(Path(p).read_text()) for p in argv[1:]]))
         return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=1000)
@@ -380,71 +435,86 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     env.setdefault("PREFECT_HOME", str(Path.home() / ".cache" / "trialwire" / "bench-prefect"))
     env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     reconcile = reconcile_available() and not a.no_reconcile
 
     result: dict = {"docs": a.docs, "words": info["words"], "mean_words": info["mean_words"],
                     "corpus_sha256": info["sha256"], "started_at": datetime.now(timezone.utc).isoformat(),
                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                "platform": platform.platform(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+                                "platform": platform.platform(),
+                                "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
                                 "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]},
                     "pipeline": pipeline_facts(), "reconcile_included": reconcile, "modes": []}
     print("warm-up run (not measured) ...", flush=True)
     warm_up(work, env, reconcile)
 
-    by_mode: dict[str, dict] = {}
-    for k in cores:
-        print(f"bare nlp.pipe, {k} process(es) ...", flush=True)
-        by_mode[f"bare-{k}"] = m = bare_pipe(articles.parent, a.docs, k, a.batch_size)
-        result["modes"].append(m)
-        print(f"  {m['words_per_s']:,.0f} words/s", flush=True)
     if 1 not in cores:
         n1 = min(a.docs, a.single_core_docs)
         print(f"pipeline on one core, first {n1} texts ...", flush=True)
-        one = bare_pipe(articles.parent, n1, 1, a.batch_size)
+        one = bare_pipe(corpus_root, n1, 1, a.batch_size)
         result["pipeline_1core_sample"] = one
         result["pipeline_words_per_s_1core"] = one["words_per_s"]
-    else:
-        result["pipeline_words_per_s_1core"] = by_mode["bare-1"]["words_per_s"]
-    runs = [(k, "local" if k == 1 else "dask") for k in cores]
+    # each baseline next to its end-to-end run, so a drift in the machine's load hits both alike
+    steps = [step for k in cores for step in (("bare", k, None), ("e2e", k, "local" if k == 1 else "dask"))]
     if a.speedup:
-        runs.append((1, "dask"))
-    for k, runner in runs:
-        label = f"e2e-{runner}-{k}"
-        print(f"end to end: {label} ...", flush=True)
-        m = e2e(articles, work, k, runner, reconcile, env, a.timeout, not a.no_incremental, a.docs, a.keep)
-        by_mode[label] = m
+        steps.append(("e2e", 1, "dask"))
+    by_mode: dict[str, dict] = {}
+    for kind, k, runner in steps:
+        if kind == "bare":
+            print(f"bare nlp.pipe, {k} process(es) ...", flush=True)
+            m = bare_pipe(corpus_root, a.docs, k, a.batch_size)
+            print(f"  {m['words_per_s']:,.0f} words/s", flush=True)
+        else:
+            print(f"end to end: e2e-{runner}-{k} ...", flush=True)
+            incremental = not a.no_incremental and k == max(cores) and (runner == "dask") == (k > 1)
+            m = e2e(articles, work, k, runner, reconcile, env, a.timeout, incremental, a.docs, a.keep)
+            print(f"  {m['words_per_s']:,.0f} words/s in {m['first_run']['seconds']:.1f} s; phases "
+                  f"{m['first_run']['phases_s']}" + (f"; re-run {m['incremental_run']['seconds']:.1f} s"
+                                                     if "incremental_run" in m else ""), flush=True)
+        by_mode[m["mode"]] = m
         result["modes"].append(m)
-        print(f"  {m['words_per_s']:,.0f} words/s in {m['first_run']['seconds']:.1f} s; phases "
-              f"{m['first_run']['phases_s']}" + (f"; re-run {m['incremental_run']['seconds']:.1f} s"
-                                                 if "incremental_run" in m else ""), flush=True)
-
-    top = max(cores)
-    e2e_top = by_mode[f"e2e-{'local' if top == 1 else 'dask'}-{top}"]
-    result.update(
-        headline_cores=top,
-        e2e_words_per_s=e2e_top["words_per_s"],
-        nlp_pipe_words_per_s=by_mode[f"bare-{top}"]["words_per_s"],
-        ratio=round(e2e_top["words_per_s"] / by_mode[f"bare-{top}"]["words_per_s"], 4),
-        e2e_docs_per_s=e2e_top["docs_per_s"],
-        nlp_pipe_docs_per_s=by_mode[f"bare-{top}"]["docs_per_s"],
-        peak_rss_mb=max(m["first_run"]["phase_peak_rss_mb"] for m in result["modes"] if "first_run" in m),
-        incremental_fraction=e2e_top.get("incremental_fraction"),
-    )
-    if 1 in cores and top != 1:
-        result["ratio_1core"] = round(by_mode["e2e-local-1"]["words_per_s"] / by_mode["bare-1"]["words_per_s"], 4)
-    if "e2e-dask-1" in by_mode and "e2e-dask-2" in by_mode:
-        result["speedup_1_to_2_workers"] = round(by_mode["e2e-dask-1"]["first_run"]["seconds"]
-                                                 / by_mode["e2e-dask-2"]["first_run"]["seconds"], 3)
+        summarise(result, by_mode, cores)
+        if a.json:  # after every step: a run cut short still leaves its measurements
+            a.json.parent.mkdir(parents=True, exist_ok=True)
+            a.json.write_text(json.dumps(result, indent=1, default=str))
     result["finished_at"] = datetime.now(timezone.utc).isoformat()
     print()
     print(table(result))
     if a.json:
-        a.json.parent.mkdir(parents=True, exist_ok=True)
         a.json.write_text(json.dumps(result, indent=1, default=str))
         print(f"\nwrote {a.json}")
     if tmp is not None and not a.keep:
         tmp.cleanup()
     return 0
+
+
+def summarise(result: dict, by_mode: dict[str, dict], cores: list[int]) -> None:
+    """The top-level keys, from the modes measured so far (largest core count first)."""
+    if "bare-1" in by_mode:
+        result["pipeline_words_per_s_1core"] = by_mode["bare-1"]["words_per_s"]
+    for k in sorted(cores, reverse=True):
+        bare, e2e_ = by_mode.get(f"bare-{k}"), by_mode.get(f"e2e-{'local' if k == 1 else 'dask'}-{k}")
+        if bare and e2e_:
+            result.update(
+                headline_cores=k,
+                e2e_words_per_s=e2e_["words_per_s"],
+                nlp_pipe_words_per_s=bare["words_per_s"],
+                ratio=round(e2e_["words_per_s"] / bare["words_per_s"], 4),
+                e2e_docs_per_s=e2e_["docs_per_s"],
+                nlp_pipe_docs_per_s=bare["docs_per_s"],
+                incremental_fraction=e2e_.get("incremental_fraction"),
+                facts=e2e_["first_run"]["summary"]["facts"],
+                reconcile_s=e2e_["first_run"]["phases_s"].get("reconcile"),
+            )
+            break
+    e2e_runs = [m for m in by_mode.values() if "first_run" in m]
+    if e2e_runs:
+        result["peak_rss_mb"] = max(m["first_run"]["phase_peak_rss_mb"] for m in e2e_runs)
+    if "bare-1" in by_mode and "e2e-local-1" in by_mode and max(cores) != 1:
+        result["ratio_1core"] = round(by_mode["e2e-local-1"]["words_per_s"] / by_mode["bare-1"]["words_per_s"], 4)
+    if "e2e-dask-1" in by_mode and "e2e-dask-2" in by_mode:
+        result["speedup_1_to_2_workers"] = round(by_mode["e2e-dask-1"]["first_run"]["seconds"]
+                                                 / by_mode["e2e-dask-2"]["first_run"]["seconds"], 3)
 
 
 if __name__ == "__main__":

@@ -90,3 +90,12 @@ def test_non_english_doses(nlp):
 
 def test_food_grams_are_not_doses(nlp):
     assert doses(nlp, "Eat 30 g of fiber and drink 500 mL of water every day.") == set()
+
+
+def test_packaging_and_escalation_are_not_frequencies(nlp):
+    text = ("Treatment starts with weekly 2.5 mg injections of tirzepatide, increasing to 5 mg after four weeks, "
+            "with the option to increase the dosage every 4 weeks. It comes in a prefilled single-dose pen: "
+            "2.5 mg/0.5 milliliters. The maintenance dose is 5 mg to 15 mg per week.")
+    got = doses(nlp, text)
+    assert ("tirzepatide", 2.5, "mg", None, "QW") in got and ("tirzepatide", 15.0, "mg", None, "QW") in got
+    assert not any(f in ("ONCE", "Q4W") for _, _, _, _, f in got)

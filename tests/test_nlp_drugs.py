@@ -140,3 +140,15 @@ def test_misspelt_brand_is_an_alias(nlp):
     _, aliases, _ = records(nlp, "Maridebart cafraglutide (MariTide) cut weight.\nLater MiraTide kept working. "
                                  "Maridebart cafraglutide is monthly. Mountain air helps.")
     assert aliases == {("maridebart cafraglutide", "MariTide"), ("maridebart cafraglutide", "MiraTide")}
+
+
+def test_later_uses_of_an_asserted_name_are_drug_mentions(nlp):
+    doc = nlp("Rocatinlimab (Vorantex) targets OX40. Vorantex 300 mg was injected.")
+    later = [m for m in mentions(doc, "DRUG") if m.text == "Vorantex"]
+    assert len(later) == 1 and later[0].norm == "rocatinlimab" and later[0].data["in_kb"] is False
+
+
+def test_unknown_code_in_parentheses_is_an_alias_not_a_drug(nlp):
+    drugs, aliases, _ = records(nlp, "Deucravacitinib (QRT-918273) was tested in psoriasis. Deucravacitinib is oral.")
+    assert drugs == {"deucravacitinib"}
+    assert aliases == {("deucravacitinib", "QRT-918273")}

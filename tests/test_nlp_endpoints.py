@@ -61,3 +61,24 @@ def test_assertion_cues():
     assert assertion_of("The study did not meet its primary endpoint.") == "not_met"
     assert assertion_of("Results are expected in 2026.") == "expected"
     assert assertion_of("If approved, it could become the first option.") == "hypothetical"
+
+
+def test_scale_forms_across_areas(nlp):
+    text = ("At week 24, 58% reached ACR20 and 40% ACR 50; PASI 90 and PASI-100 were reached at week 16. "
+            "sPGA 0/1 was also reported.")
+    got = {e for e, _ in endpoints(nlp, text)}
+    assert {"ACR-20", "ACR-50", "PASI-90", "PASI-100", "sPGA 0/1"} <= got
+    got = endpoints(nlp, text)
+    assert ("ACR-20", 24) in got and ("PASI-90", 16) in got and ("ACR-20", 16) not in got
+
+
+def test_bare_scale_beside_its_responder_and_defined_scales(nlp):
+    text = ("Severity was scored with the Eczema Area and Severity Index (EASI); 51% reached EASI-75 at week 16. "
+            "Sleep, measured by the Sleep Disturbance Numerical Rating Scale (SD-NRS), also improved.")
+    assert {e for e, _ in endpoints(nlp, text)} == {"EASI-75", "SD-NRS"}
+
+
+def test_not_endpoints(nlp):
+    text = ("The FDA issued a complete response letter (CRL). Side effects included nausea and weight loss. "
+            "Patients with positive amyloid PET scans were enrolled.")
+    assert endpoints(nlp, text) == set()

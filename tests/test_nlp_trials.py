@@ -87,5 +87,5 @@ def test_sibling_numbers_and_program_numbers(nlp):
     got = {t for t, _, _ in trials(nlp, "ZETAvance1 and -2 are phase 3 trials. In the ZETAvance program, "
                                         "ZETAvance 3 is planned.")}
     assert got == {"ZETAvance1", "ZETAvance2", "ZETAvance 3"}
-    got = {t for t, _, _ in trials(nlp, "In SOLO 1 and 2, 38% responded; in SOLO 1, 43 percent did.")}
+    got = {t for t, _, _ in trials(nlp, "In the SOLO 1 and 2 trials, 38% responded; in SOLO 1, 43 percent did.")}
     assert got == {"SOLO 1", "SOLO 2"}

@@ -22,9 +22,7 @@ UPSTREAM = ["trialwire_line_breaks", "sentencizer", "abbreviation_detector", "tr
             "trialwire_ner", "trialwire_drugs", "trialwire_conditions"]
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    return build_pipeline()
+# `nlp` is the session-wide configured pipeline from conftest.py
 
 
 def test_components_follow_the_config(nlp):
@@ -107,3 +105,18 @@ def test_ner_entities_become_mentions(tiny_ner, tmp_path):
         assert doc.text[m.start_char:m.end_char] == m.text
     # an unknown disease from NER in an indication context becomes a condition
     assert "quuxitis" in {m.norm for m in mentions(doc, "CONDITION")}
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\n", "• \n •", "Rocatinlimab\n", "x" * 3000])
+def test_edge_inputs_run_through_every_component(nlp, text):
+    from trialwire.extract import doc_to_records
+    doc = nlp(text)
+    assert doc.text == text
+    doc_to_records(doc, "edge")
+
+
+def test_pipe_batches_match_single_calls(nlp):
+    texts = ["Lebrikizumab (Ebglyss) treats atopic dermatitis.", "", "Tirzepatide can cause nausea."]
+    batched = [[(m.label, m.start_char, m.end_char) for m in d._.mentions or []] for d in nlp.pipe(texts)]
+    single = [[(m.label, m.start_char, m.end_char) for m in nlp(t)._.mentions or []] for t in texts]
+    assert batched == single

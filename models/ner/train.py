@@ -56,7 +56,7 @@ RUNS: dict[str, dict] = {
 
 # Settings of the shipped model (chosen on dev; see MODEL_CARD.md). Trained on train+dev for a fixed
 # number of steps (no early stopping possible once dev is in the training data).
-FINAL = dict(base_run="r2_vec", extra_train=["bc5cdr_dev"], max_steps=4000)
+FINAL = dict(base_run="r5_vec_rows", extra_train=["bc5cdr_dev"], max_steps=3400)
 
 
 def sh(cmd: list[str], log: Path | None = None):
@@ -103,7 +103,9 @@ def spacy_train(name: str, train_parts: list[str], vectors: bool, overrides: dic
     for k, v in overrides.items():
         cmd += [f"--{k}", str(v)]
     if max_steps is not None:
-        cmd += ["--training.max_steps", str(max_steps), "--training.patience", "0"]
+        # fixed-length run (dev is part of the training data): no early stopping, rare dev evaluation
+        cmd += ["--training.max_steps", str(max_steps), "--training.patience", "0",
+                "--training.eval_frequency", "1000"]
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     sh(cmd, log=out / "train.log")
@@ -171,16 +173,20 @@ def package(model_dir: Path, dest: Path = PACKAGED):
     assert size <= 50, "model exceeds 50 MB"
 
 
-def final():
+def final(base_run: str | None = None, max_steps: int | None = None, do_package: bool = True):
     ensure_corpus()
-    base = RUNS[FINAL["base_run"]]
+    base_run = base_run or FINAL["base_run"]
+    max_steps = max_steps or FINAL["max_steps"]
+    base = RUNS[base_run]
     if base["vectors"]:
         ensure_vectors()
     spec = dict(base, train=base["train"] + FINAL["extra_train"])
-    out, secs = spacy_train("final", spec["train"], spec["vectors"], spec["overrides"], max_steps=FINAL["max_steps"])
-    print(f"final training: {secs / 60:.1f} min")
-    package(out / "model-last")
-    sh([PY, str(HERE / "evaluate.py")])
+    out, secs = spacy_train(f"final_{base_run}", spec["train"], spec["vectors"], spec["overrides"],
+                            max_steps=max_steps)
+    print(f"final training ({base_run} settings on train+dev, {max_steps} steps): {secs / 60:.1f} min")
+    if do_package:
+        package(out / "model-last")
+        sh([PY, str(HERE / "evaluate.py")])
 
 
 def main():
@@ -190,6 +196,10 @@ def main():
     r = sub.add_parser("run")
     r.add_argument("name", choices=sorted(RUNS))
     sub.add_parser("list")
+    f = sub.add_parser("final", help="final training on train+dev (corpus/vectors reused if present)")
+    f.add_argument("--base-run", choices=sorted(RUNS), default=None)
+    f.add_argument("--max-steps", type=int, default=None)
+    f.add_argument("--no-package", action="store_true")
     p = sub.add_parser("package")
     p.add_argument("model_dir", type=Path)
     args = ap.parse_args()
@@ -199,6 +209,8 @@ def main():
         ensure_corpus(force=True)
         ensure_vectors(force=True)
         final()
+    elif args.cmd == "final":
+        final(args.base_run, args.max_steps, not args.no_package)
     elif args.cmd == "run":
         run_experiment(args.name)
     elif args.cmd == "package":

@@ -30,6 +30,7 @@ MODIFIER = re.compile(r"^(?:(?:mild|moderate|severe|mild[- ]to[- ]moderate|moder
                       r"severely|early|early[- ]stage|late[- ]stage|uncontrolled|active|established|"
                       r"clinical(?:ly)?|significant|symptomatic)\s+)+")
 BAD = re.compile(r"[^a-z0-9 '\-/,()\u2019]")
+HARM_WORDS = re.compile(r"\b(?:adverse|side[- ]effects?|reactions? to)\b|^toxicity$")  # "serious adverse events"
 SKIP_TERMS = {"disease", "diseases", "disorder", "disorders", "syndrome", "toxicity", "lesion", "lesions",
               "injury", "damage", "death", "deaths", "pain", "infection", "infections", "tumor", "tumors",
               "tumour", "cancer", "cancers", "symptoms", "inflammation", "fibrosis"}
@@ -171,7 +172,7 @@ def main() -> None:
         parts = line.split("|")
         if len(parts) >= 3:
             term = clean_term(parts[2])
-            if term and shaped(term, shape):
+            if term and shaped(term, shape) and not HARM_WORDS.search(term):
                 adverse.setdefault(term, lexicon.get(term, term))
             texts.append(parts[1])
             if len(parts) >= 6:

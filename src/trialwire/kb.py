@@ -16,8 +16,9 @@ from pathlib import Path
 from .paths import KB_DIR
 
 _DROP = re.compile(r"[\s\-\u2010-\u2015\u00ad_.]")
-# US biologic suffixes (lebrikizumab-lbkz): four lower-case letters after a hyphen
-US_SUFFIX = re.compile(r"^(?P<base>[a-z]+)-[a-z]{4}$")
+# FDA's four-letter suffixes for biologics (lebrikizumab-lbkz, filgrastim-sndz): only after a
+# biologic stem, so "glucagon-like" stays an ordinary word.
+US_SUFFIX = re.compile(r"^(?P<base>[a-z]+(?:mab|cept|ase|stim|kin|tropin|poetin|ermin|plase))-[a-z]{4}$")
 
 
 def name_key(name: str) -> str:

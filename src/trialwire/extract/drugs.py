@@ -39,7 +39,7 @@ def drug_groups(doc: Doc) -> dict[str, list[Mention]]:
     """Canonical drug -> its mentions (KB drugs by canonical name, candidates by lower-case text)."""
     groups: dict[str, list[Mention]] = defaultdict(list)
     for m in mentions(doc, "DRUG"):
-        groups[m.norm].append(m)
+        groups[m.norm].append(m)  # KB names, and later uses of names the text gave a drug
     for m in mentions(doc, "DRUG_CANDIDATE"):
         groups[m.norm or m.text.lower()].append(m)
     for m in mentions(doc, "ALIAS"):
@@ -88,7 +88,7 @@ def drug_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
             if key in seen or m.label == "DRUG_CANDIDATE":
                 continue
             seen.add(key)
-            if m.label == "ALIAS":
+            if m.label == "ALIAS" or m.data.get("via_alias"):
                 out.append(DrugAlias(index.prov(doc_id, m.start_char, m.end_char, m.component, m.confidence),
                                      drug=drug, alias=m.text, alias_type=m.data.get("alias_type", "unknown"),
                                      in_kb=False, asserted_by=m.data.get("asserted_by", "text")))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from spacy.attrs import IDX, IS_SPACE, LENGTH, ORTH
 from spacy.language import Language
@@ -77,15 +77,9 @@ class ContextRules:
         for row in read_tsv(rules_path(path)):
             if len(row) >= 2:
                 kinds[row[0].strip()].append(row[1])
-        never = r"(?!x)x"
-
-        def rx(kind: str) -> re.Pattern:
-            return re.compile("|".join(f"(?:{v})" for v in kinds.get(kind, [never])), re.I)
-        return cls(rx("indication_before"), rx("indication_after"), rx("adverse_sentence"),
-                   rx("adverse_list_head"), rx("negated_before"), rx("not_indication_before"), rx("not_adverse_before"),
-                   rx("adverse_weak"), rx("drug_reference"),
-                   rx("list_continuation"), rx("indication_weak"),
-                   rx("assertion_hypothetical"), rx("assertion_expected"), rx("boilerplate"), rx("ner_shape"), rx("ner_reject"))
+        never = r"(?!x)x"  # a kind the file does not define matches nothing
+        return cls(**{f.name: re.compile("|".join(f"(?:{v})" for v in kinds.get(f.name, [never])), re.I)
+                      for f in fields(cls)})
 
 
 class ConditionMatcher:

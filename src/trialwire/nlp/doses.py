@@ -22,7 +22,8 @@ from spacy.tokens import Doc
 
 from ..paths import MODELS_DIR
 from .mention import Mention, add_mention, mentions
-from .numbers import DASH_CLASS, DOSE_NUMBER, FrequencyMention, clean_amount, frequency_mentions, parse_number, week_mentions
+from .numbers import (DASH_CLASS, DOSE_NUMBER, FrequencyMention, clean_amount, doc_text, frequency_mentions,
+                      parse_number, sentence_bounds, week_mentions)
 
 
 def _rules(path: str) -> Path:
@@ -37,12 +38,6 @@ def _read_tsv(path: Path) -> list[tuple[str, str]]:
             a, b = line.split("\t")[:2]
             rows.append((a, b.strip()))
     return rows
-
-
-def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
-    if doc.has_annotation("SENT_START"):
-        return [(s.start_char, s.end_char) for s in doc.sents]
-    return [(0, len(doc.text))]
 
 
 def sent_of(starts: list[int], char: int) -> int:
@@ -77,7 +72,7 @@ class DoseFinder:
         sep = rf"\s*(?:,\s*(?:or|and)?|or|and|to|{DASH_CLASS})\s*"
         self.dose_re = re.compile(
             rf"(?<![\w.,/$£€])(?P<nums>(?:{DOSE_NUMBER})(?:{sep}(?:{DOSE_NUMBER}))*)\s*{DASH_CLASS}?\s*"
-            rf"(?P<unit>{unit_alt})(?![\w\u00b2])(?P<strength>\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:m[lL]|dL|dl|L)\b)?",
+            rf"(?P<unit>{unit_alt})(?![\w\u00b2])(?P<strength>\s*/\s*(?:\d+(?:\.\d+)?\s*)?(?:m[lL]|milli-?lit(?:er|re)s?|dL|dl|L)\b)?",
             re.I)
         self.num_re = re.compile(DOSE_NUMBER)
         self.range_re = re.compile(rf"^(?:{DOSE_NUMBER})\s*(?:to|{DASH_CLASS})\s*(?:{DOSE_NUMBER})$")
@@ -86,6 +81,7 @@ class DoseFinder:
         cue_rows = _read_tsv(cues)
         self.loading = re.compile("|".join(p for p, c in cue_rows if c == "loading"), re.I)
         self.loading_after = re.compile(rf"^\s*(?:{'|'.join(p for p, c in cue_rows if c == 'loading_after')})", re.I)
+        self.escalation = re.compile("|".join(p for p, c in cue_rows if c == "escalation"), re.I)
         self.regimen = re.compile("|".join(p for p, c in cue_rows if c == "regimen"), re.I)
         self.placebo_after = re.compile(r"^\s*(?:matching\s+)?placebo\b", re.I)
 
@@ -97,9 +93,7 @@ class DoseFinder:
         return s.lower()
 
     # ------------------------------------------------------------------ find
-    def find(self, doc: Doc) -> list[DoseHit]:
-        text = doc.text
-        bounds = sentence_bounds(doc)
+    def find(self, doc: Doc, text: str, bounds: list[tuple[int, int]], freqs: list[FrequencyMention]) -> list[DoseHit]:
         starts = [s for s, _ in bounds]
         hits: list[DoseHit] = []
         group = 0
@@ -121,7 +115,7 @@ class DoseFinder:
                 s = m.start("nums") + nm.start()
                 hits.append(DoseHit(s, m.end("unit"), value, unit, group, sent_of(starts, s),
                                     text[s:m.end("unit")], is_range))
-        self._merge_lists(text, hits, frequency_mentions(text, self.frequencies))
+        self._merge_lists(text, hits, freqs)
         return hits
 
     @staticmethod
@@ -145,11 +139,9 @@ class DoseFinder:
                             h.group = prev.group
 
     # ------------------------------------------------------------------ attributes
-    def annotate(self, doc: Doc, hits: list[DoseHit]) -> list[FrequencyMention]:
-        text = doc.text
-        bounds = sentence_bounds(doc)
+    def annotate(self, doc: Doc, text: str, hits: list[DoseHit], bounds: list[tuple[int, int]],
+                 freqs: list[FrequencyMention]) -> list[FrequencyMention]:
         starts = [s for s, _ in bounds]
-        freqs = frequency_mentions(text, self.frequencies)
         weeks = week_mentions(text)
         routes = []
         for pattern, route in self.routes:
@@ -157,28 +149,77 @@ class DoseFinder:
                 if self.placebo_after.match(text[m.end():m.end() + 30]):
                     continue  # "subcutaneous placebo": the route of the placebo arm only
                 routes.append((m.start(), m.end(), route, sent_of(starts, m.start())))
-        drugs = [m for m in mentions(doc) if m.label in ("DRUG", "DRUG_CANDIDATE") and m.norm]
+        drugs = sorted((m for m in mentions(doc) if m.label in ("DRUG", "DRUG_CANDIDATE") and m.norm),
+                       key=lambda m: m.start_char)
         trials = [m for m in mentions(doc, "TRIAL_NAME")]
         by_group: dict[int, list[DoseHit]] = {}
         for h in hits:
             by_group.setdefault(h.group, []).append(h)
 
         # route: nearest route word of the sentence
+        routes_by_sent: dict[int, list] = {}
+        for r in routes:
+            routes_by_sent.setdefault(r[3], []).append(r)
         for h in hits:
-            cands = [r for r in routes if r[3] == h.sent]
+            cands = routes_by_sent.get(h.sent, [])
             if cands:
                 h.route = min(cands, key=lambda r: abs(r[0] - h.start))[2]
+        # drug: nearest drug mention in the sentence, else the last one before, else the most frequent
+        counts: dict[str, int] = {}
+        for d in drugs:
+            counts[d.norm] = counts.get(d.norm, 0) + 1
+        top = max(counts, key=counts.get) if counts else None
+        drugs_by_sent: dict[int, list[Mention]] = {}
+        for d in drugs:
+            drugs_by_sent.setdefault(sent_of(starts, d.start_char), []).append(d)
+        trials_by_sent: dict[int, list[Mention]] = {}
+        for t in trials:
+            trials_by_sent.setdefault(sent_of(starts, t.start_char), []).append(t)
+        drug_starts = [d.start_char for d in drugs]
+        for h in hits:
+            same = drugs_by_sent.get(h.sent, [])
+            if same:
+                d = min(same, key=lambda d: (abs(d.start_char - h.start), d.start_char > h.start))
+            else:
+                # the drug of the last two sentences that the document names most often
+                prior = [d for si in (h.sent - 2, h.sent - 1) for d in drugs_by_sent.get(si, [])]
+                if prior:
+                    d = max(reversed(prior), key=lambda d: counts[d.norm])
+                else:
+                    k = bisect_right(drug_starts, h.start)
+                    d = drugs[k - 1] if k else None
+            h.drug = d.norm if d else top
+            h.drug_text = d.text if d else None
+            tr = trials_by_sent.get(h.sent, [])
+            if tr:
+                prior = [t for t in tr if t.start_char < h.start]
+                t = prior[-1] if prior else tr[0]
+                h.trial = t.norm
+        # "increase the dosage every 4 weeks", "in 2.5 mg increments every 4 weeks": an escalation
+        # interval, not the frequency of a dose
+        freqs = [f for f in freqs if not self.escalation.search(text[max(0, f.start - 45):f.start])]
+        freqs_by_sent: dict[int, list[FrequencyMention]] = {}
+        for f in freqs:
+            freqs_by_sent.setdefault(sent_of(starts, f.start), []).append(f)
+        weeks_by_sent: dict[int, list] = {}
+        for w in weeks:
+            weeks_by_sent.setdefault(sent_of(starts, w.start), []).append(w)
+        hits_by_sent: dict[int, list[DoseHit]] = {}
+        for h in hits:
+            hits_by_sent.setdefault(h.sent, []).append(h)
+        groups_by_sent: dict[int, list[int]] = {}
+        for g, members in by_group.items():
+            groups_by_sent.setdefault(members[-1].sent, []).append(g)
         # frequency bound right after a dose list, or right before a parenthesised list
         bound_freqs: set[int] = set()
         after_gap = re.compile(r"^[\s)\]]*(?:(?:of|the|dose|doses|[A-Za-z][\w-]*)\s+){0,3}?[\s(\[]*$")
-        before_gap = re.compile(r"^\s*(?:[A-Za-z][\w-]*\s+){0,2}[(\[]\s*(?:[A-Za-z]+\s+)?$")
+        before_gap = re.compile(r"^\s*(?:[A-Za-z][\w-]*\s+){0,2}[(\[]\s*(?:[A-Za-z]+\s+)?$|^[^\S\n]+$")
         for fi, f in enumerate(freqs):
             fsent = sent_of(starts, f.start)
             best = None
-            for g, members in by_group.items():
+            for g in groups_by_sent.get(fsent, []):
+                members = by_group[g]
                 last, first = members[-1], members[0]
-                if last.sent != fsent:
-                    continue
                 if 0 <= f.start - last.end <= 40 and after_gap.match(text[last.end:f.start]) \
                         and not re.search(r"placebo", text[last.end:f.start], re.I):
                     best = g
@@ -190,12 +231,13 @@ class DoseFinder:
                     if not h.bound:
                         h.codes, h.bound = list(f.codes), True
         # the one unbound frequency of a sentence applies to its unbound doses
-        for sent_i in {h.sent for h in hits}:
-            free = [f for fi, f in enumerate(freqs) if fi not in bound_freqs and sent_of(starts, f.start) == sent_i]
+        bound_ids = {id(freqs[fi]) for fi in bound_freqs}
+        for sent_i, sent_hits in hits_by_sent.items():
+            free = [f for f in freqs_by_sent.get(sent_i, []) if id(f) not in bound_ids]
             codes = {tuple(f.codes) for f in free}
             if len(codes) == 1:
-                for h in hits:
-                    if h.sent == sent_i and not h.bound:
+                for h in sent_hits:
+                    if not h.bound:
                         h.codes = list(next(iter(codes)))
         # loading doses and schedules of the dose's own sentence
         for h in hits:
@@ -204,7 +246,7 @@ class DoseFinder:
             before = re.split(r"followed\s+by|\bthen\b|\bafter\b|;", before, flags=re.I)[-1]
             if self.loading.search(before) or self.loading_after.match(text[h.end:h.end + 40]):
                 h.is_loading = True
-            sched = [w for w in weeks if w.kind == "schedule" and s0 <= w.start < s1 and w.start >= h.end
+            sched = [w for w in weeks_by_sent.get(h.sent, []) if w.kind == "schedule" and w.start >= h.end
                      and w.start - h.end < 40]
             if sched:
                 h.schedule = sched[0].weeks
@@ -212,17 +254,15 @@ class DoseFinder:
                     h.is_loading = True
         # a regimen sentence without amounts applies to the doses stated just before it
         hit_sents = {h.sent for h in hits}
-        for si, (s0, s1) in enumerate(bounds):
-            if si in hit_sents:
-                continue
-            sfreqs = [f for f in freqs if s0 <= f.start < s1]
-            if not sfreqs or not self.regimen.search(text[s0:s1]):
+        for si, sfreqs in sorted(freqs_by_sent.items()):
+            s0, s1 = bounds[si]
+            if si in hit_sents or not self.regimen.search(text[s0:s1]):
                 continue
             codes = list(dict.fromkeys(c for f in sfreqs for c in f.codes))
-            schedule = regimen_schedule(text[s0:s1], [w for w in weeks if s0 <= w.start < s1], codes)
-            sdrugs = {d.norm for d in drugs if s0 <= d.start_char < s1}
-            for h in hits:
-                if si - 3 <= h.sent < si and not h.codes and not h.is_loading:
+            schedule = regimen_schedule(text[s0:s1], weeks_by_sent.get(si, []), codes)
+            sdrugs = {d.norm for d in drugs_by_sent.get(si, [])}
+            for h in (h for k in (si - 3, si - 2, si - 1) for h in hits_by_sent.get(k, [])):
+                if not h.codes and not h.is_loading:
                     if sdrugs and h.drug and h.drug not in sdrugs:
                         continue
                     h.codes = codes
@@ -231,32 +271,8 @@ class DoseFinder:
         for h in hits:
             if h.codes and not h.schedule and h.sent not in loading_sents:
                 s0, s1 = bounds[h.sent]
-                sw = [w for w in weeks if s0 <= w.start < s1]
+                sw = weeks_by_sent.get(h.sent, [])
                 h.schedule = regimen_schedule(text[s0:s1], sw, h.codes) if any(w.kind == "schedule" for w in sw) else None
-        # drug: nearest drug mention in the sentence, else the last one before, else the most frequent
-        counts: dict[str, int] = {}
-        for d in drugs:
-            counts[d.norm] = counts.get(d.norm, 0) + 1
-        top = max(counts, key=counts.get) if counts else None
-        for h in hits:
-            same = [d for d in drugs if sent_of(starts, d.start_char) == h.sent]
-            if same:
-                d = min(same, key=lambda d: (abs(d.start_char - h.start), d.start_char > h.start))
-            else:
-                # the drug of the last two sentences that the document names most often
-                prior = [d for d in drugs if d.start_char < h.start and sent_of(starts, d.start_char) >= h.sent - 2]
-                if prior:
-                    d = max(reversed(prior), key=lambda d: counts[d.norm])
-                else:
-                    prior = [d for d in drugs if d.start_char < h.start]
-                    d = prior[-1] if prior else None
-            h.drug = d.norm if d else top
-            h.drug_text = d.text if d else None
-            tr = [t for t in trials if sent_of(starts, t.start_char) == h.sent]
-            if tr:
-                prior = [t for t in tr if t.start_char < h.start]
-                t = prior[-1] if prior else tr[0]
-                h.trial = t.norm
         return freqs
 
 
@@ -281,10 +297,13 @@ def make_doses(nlp: Language, name: str, units: str, routes: str, frequencies: s
     finder = DoseFinder(_rules(units), _rules(routes), _rules(frequencies), _rules(cues))
 
     def component(doc: Doc) -> Doc:
-        hits = finder.find(doc)
+        text = doc_text(doc)
+        bounds = sentence_bounds(doc, text)
+        freqs = frequency_mentions(text, finder.frequencies)
+        hits = finder.find(doc, text, bounds, freqs)
         if not hits:
             return doc
-        freqs = finder.annotate(doc, hits)
+        finder.annotate(doc, text, hits, bounds, freqs)
         for f in freqs:
             add_mention(doc, Mention("FREQUENCY", f.start, f.end, f.text, "+".join(f.codes), name, 0.9,
                                      {"codes": f.codes}))

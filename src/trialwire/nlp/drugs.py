@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, IS_STOP, LENGTH, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -134,9 +135,9 @@ class DrugRules:
 
 class DrugMatcher:
     def __init__(self, name: str, kb: DrugKB, rules: DrugRules, max_ngram: int, fuzzy_alias_score: float,
-                 brand_fuzzy_score: float = 85.0):
+                 brand_max_edits: int = 2):
         self.name = name
-        self.brand_fuzzy = brand_fuzzy_score
+        self.brand_edits = brand_max_edits
         self.kb = kb
         self.rules = rules
         self.max_ngram = max_ngram
@@ -178,11 +179,13 @@ class DrugMatcher:
         stop = self.rules.stop_keys | self.rules.common_keys
         found, i, n = [], 0, len(rows)
         while i < n:
+            if rows[i][3]:
+                i += 1  # no name starts with a stop word ("same" is not SAMe)
+                continue
             best = None
             key = ""
-            first_stop = rows[i][3]
             for j in range(i, min(i + self.max_ngram, n)):
-                if j > i and (rows[j][0] - rows[j - 1][1] > 1 or rows[j][3] or first_stop):
+                if j > i and (rows[j][0] - rows[j - 1][1] > 1 or rows[j][3]):
                     break  # a window never spans a gap wider than one space or hyphen, nor a stop word
                 key += rows[j][2]
                 if len(key) < 3:
@@ -235,6 +238,7 @@ class DrugMatcher:
 
         # drug-shaped names the KB does not know (never inside a URL)
         taken.extend((u.start(), u.end()) for u in URL.finditer(text))
+        named = list(taken)  # KB names and URLs: what an asserted alias may not overlap
         candidates: list[Mention] = []
         if self.rules.stem_re is not None:
             for m in self.rules.stem_re.finditer(text):
@@ -273,8 +277,17 @@ class DrugMatcher:
         drugs.extend(late)
         late_spans = {(m.start_char, m.end_char) for m in late}
         candidates = [c for c in candidates if (c.start_char, c.end_char) not in late_spans]
+        named.extend(late_spans)
+
+        def free_of_names(s: int, e: int) -> bool:
+            return not any(s < te and ts < e for ts, te in named)
+        # "deucravacitinib (BMS-986165)": a candidate the text gives as another name is an alias
+        aliases = self.asserted_aliases(doc, drugs, free_of_names)
+        alias_spans = {(a.start_char, a.end_char) for a in aliases}
         canon = {m.norm for m in drugs}
         for c in candidates:
+            if (c.start_char, c.end_char) in alias_spans:
+                continue
             target = self.near_miss(c.text, canon)
             if target is not None:
                 add_mention(doc, Mention("ALIAS", c.start_char, c.end_char, c.text, target, self.name, 0.6,
@@ -282,12 +295,19 @@ class DrugMatcher:
                                           "canonical": target}))
             else:
                 add_mention(doc, c)
-        aliases = self.asserted_aliases(doc, drugs, free)
         aliases.extend(self.title_alias(text, drugs, {a.text.lower() for a in aliases}, free))
         taken.extend((a.start_char, a.end_char) for a in aliases)
         aliases.extend(self.misspelt_brands(text, drugs + aliases, free))
         for a in aliases:
             add_mention(doc, a)
+            taken.append((a.start_char, a.end_char))
+        # every other place the document prints a name it gave the drug is a DRUG mention too
+        for a in {a.text: a for a in aliases}.values():
+            for m in re.finditer(rf"(?<![\w-]){re.escape(a.text)}(?![\w-])", text):
+                if free(m.start(), m.end()):
+                    taken.append((m.start(), m.end()))
+                    add_mention(doc, Mention("DRUG", m.start(), m.end(), a.text, a.norm, self.name,
+                                             min(a.confidence, 0.6), {**a.data, "via_alias": True}))
         return doc
 
     def misspelt_brands(self, text: str, named: list[Mention], free) -> list[Mention]:
@@ -304,8 +324,9 @@ class DrugMatcher:
                     or token_key(w) in self.rules.not_alias_keys | self.rules.stop_keys | self.rules.common_keys:
                 continue
             for brand, drug in brands.items():
+                # same first letter, at most one edit per 4 characters (two swapped letters = 2 edits)
                 if w[0] == brand[0] and abs(len(w) - len(brand)) <= 2 \
-                        and fuzz.ratio(w.lower(), brand.lower()) >= self.brand_fuzzy \
+                        and Levenshtein.distance(w.lower(), brand.lower()) <= min(len(brand) // 4, self.brand_edits) \
                         and self.kb.resolve(w) is None:
                     seen.add(w)
                     out.append(Mention("ALIAS", m.start(), m.end(), w, drug, self.name, 0.5,
@@ -382,7 +403,7 @@ class DrugMatcher:
             return []  # an abbreviation (AD, OX), not a name
         if name.lower() in self.rules.ordinary:
             return []  # an ordinary word ("Phase", "Eczema"), not a name
-        if not free(start, start + len(name)) and not self.rules.stem_of(name):
+        if not free(start, start + len(name)):
             return []
         return [Mention("ALIAS", start, start + len(name), name, drug.norm, self.name, 0.7,
                         {"alias_type": "code" if self.rules.is_code(name) else "unknown", "in_kb": False,
@@ -396,11 +417,11 @@ class DrugMatcher:
                     "not_aliases": "rules/drugs_not_aliases.txt", "alias_cues": "rules/drugs_alias_cues.tsv",
                     "common_words": "rules/drugs_common_words.txt",
                     "ordinary_words": "rules/drugs_ordinary_words.txt", "salt_words": "rules/drugs_salt_words.txt",
-                    "max_ngram": 4, "fuzzy_alias_score": 80.0, "brand_fuzzy_score": 85.0},
+                    "max_ngram": 4, "fuzzy_alias_score": 80.0, "brand_max_edits": 2},
     assigns=["doc._.mentions"])
 def make_drugs(nlp: Language, name: str, stoplist: str, inn_stems: str, code_patterns: str, not_aliases: str,
                alias_cues: str, common_words: str, ordinary_words: str, salt_words: str, max_ngram: int,
-               fuzzy_alias_score: float, brand_fuzzy_score: float):
+               fuzzy_alias_score: float, brand_max_edits: int):
     rules = DrugRules.load(stoplist, inn_stems, code_patterns, not_aliases, alias_cues, common_words, ordinary_words,
                            salt_words)
-    return DrugMatcher(name, load_kb(), rules, max_ngram, fuzzy_alias_score, brand_fuzzy_score)
+    return DrugMatcher(name, load_kb(), rules, max_ngram, fuzzy_alias_score, brand_max_edits)

@@ -33,7 +33,7 @@ from spacy.tokens import Doc
 from ..paths import MODELS_DIR
 from .assertion import assertion_of
 from .mention import Mention, add_mention, mentions
-from .numbers import DASH_CLASS, NUMBER, parse_number, week_mentions
+from .numbers import DASH_CLASS, NUMBER, doc_text, parse_number, sentence_bounds, week_mentions
 
 TM = r"(?:\s*(?:™|®|\(TM\)|\(R\)|\*))*"
 ZERO_ONE_TAIL = re.compile(
@@ -45,6 +45,7 @@ RESPONDER_BEFORE = re.compile(
     r"(?:≥|>=|&gt;=|at\s+least\s+(?:an?\s+)?|greater\s+than\s+|more\s+than\s+)?(\d{2,3})\s*(?:%|percent)\s+"
     r"(?:or\s+(?:greater|more)\s+)?(?:improvement|reduction|decrease|response)\s+(?:from\s+baseline\s+)?"
     r"in\s+(?:the\s+)?(?:total\s+)?$", re.I)
+CHANGE_BEFORE = re.compile(r"(?:change|improvement|reduction|decrease)\s+(?:from\s+baseline\s+)?in\s+(?:the\s+)?(?:total\s+)?$", re.I)
 ZERO_ONE_BEFORE = re.compile(r"scores?\s+of\s+0\s*(?:/|or|to|-)\s*1\s+on\s+(?:the\s+)?$", re.I)
 PCT = re.compile(rf"(?<![\w.])(?P<sign>[-−–]?)(?P<v>{NUMBER})\s*(?:%|percent\b)")
 P_VALUE = re.compile(r"\bp\s*(?:-?value)?\s*(?P<op>[<>=≤≥]|&lt;|&gt;)\s*(?P<v>0?[.·]\d+|1)", re.I)
@@ -206,6 +207,13 @@ class EndpointFinder:
                     name = f"{default_scale}-{m.group(1)}"
                     if any(h.name == name and abs(h.start - m.end()) <= 80 for h in hits):
                         continue
+                elif name == "{g1}":
+                    # a scale the text defines that the vocabulary lacks: "Sleep Disturbance Numerical
+                    # Rating Scale (SD-NRS)" -> SD-NRS, unless it is an entry criterion
+                    if CRITERION_TAIL.match(text[m.end():m.end() + 40]) or m.group(1) in self.by_abbr \
+                            or self.full_re.search(m.group(0)):
+                        continue
+                    name = m.group(1)
                 elif "{n}" in name:
                     n = next((g for g in m.groups() if g), None)
                     if n is None:
@@ -215,14 +223,16 @@ class EndpointFinder:
         return out
 
 
-def _timepoints(text: str, hits: list[EndpointHit], starts: list[int]) -> None:
+def _timepoints(text: str, hits: list[EndpointHit], starts: list[int], dosing_sents: set[int]) -> None:
     weeks = week_mentions(text)
     by_sent: dict[int, list] = {}
     for w in weeks:
         by_sent.setdefault(bisect_right(starts, w.start) - 1, []).append(w)
     hit_sents = {bisect_right(starts, h.start) - 1 for h in hits}
     at_in_endpoint_sents = Counter(v for si in hit_sents for w in by_sent.get(si, []) if w.kind == "at" for v in w.weeks)
-    any_weeks = Counter(v for w in weeks if w.kind in ("at", "duration") for v in w.weeks)
+    # weeks of sentences that state doses are titration or dosing times, not assessments
+    any_weeks = Counter(v for w in weeks if w.kind in ("at", "duration")
+                        and bisect_right(starts, w.start) - 1 not in dosing_sents for v in w.weeks)
     doc_week = None
     # the document's one assessment week: the most frequent "at week N" of endpoint sentences, or
     # else the only week the document gives at all
@@ -312,17 +322,26 @@ def make_endpoints(nlp: Language, name: str, vocab: str, phrases: str, defaults:
     finder = EndpointFinder(_rules(vocab), _rules(phrases), _rules(defaults), _rules(roles))
 
     def component(doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         hits = finder.find(text)
         hits = sorted(hits + finder.phrase_hits(text, hits), key=lambda h: h.start)
         blocked = [b for b in hits if b.name == "NOT_ENDPOINT"]
         hits = [h for h in hits if h.name != "NOT_ENDPOINT"
                 and not any(b.start <= h.start < b.end or h.start <= b.start < h.end for b in blocked)]
+        # a responder scale named bare where the text also reports its responder endpoint
+        # ("the Eczema Area and Severity Index (EASI) ... 42% reached EASI-75") only introduces it,
+        # unless the bare mention is itself a change-from-baseline endpoint
+        responders = {h.scale for h in hits if h.kind == "responder"}
+        hits = [h for h in hits if not (h.kind == "plain" and h.scale in responders and not CHANGE_BEFORE.search(
+            text[max(0, h.start - 60):h.start]))]
         if not hits:
+            doc.user_data.pop("trialwire.text", None)
             return doc
-        sents = [(s.start_char, s.end_char) for s in doc.sents] if doc.has_annotation("SENT_START") else [(0, len(text))]
+        sents = sentence_bounds(doc, text)
         starts = [s for s, _ in sents]
-        _timepoints(text, hits, starts)
+        dosing_sents = {bisect_right(starts, m.start_char) - 1 for m in mentions(doc)
+                        if m.label in ("DOSE", "FREQUENCY")}
+        _timepoints(text, hits, starts, dosing_sents)
         trials = mentions(doc, "TRIAL_NAME")
         for h in hits:
             si = bisect_right(starts, h.start) - 1
@@ -335,5 +354,6 @@ def make_endpoints(nlp: Language, name: str, vocab: str, phrases: str, defaults:
                                       "trial": tr[0].norm if len(tr) == 1 else None,
                                       "assertion": assertion_of(sentence)}))
         _results(doc, text, hits, sents, starts, name)
+        doc.user_data.pop("trialwire.text", None)  # the cached text is not worth keeping with the Doc
         return doc
     return component

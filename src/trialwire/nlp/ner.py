@@ -64,9 +64,9 @@ class NerComponent:
         self.version = None
         where = resolve_model(model)
         if where is None:
-            if model not in _WARNED:
+            if (model or "") not in _WARNED:
                 _WARNED.add(model or "")
-                log.info("NER model %r not found: the pipeline runs without statistical NER", model)
+                log.warning("NER model %r not found: the pipeline runs without statistical NER", model)
             return
         self.model = spacy.load(where)
         self.version = model_version(model)

@@ -13,6 +13,37 @@ from pathlib import Path
 
 from ..paths import RULES_DIR
 
+
+def doc_text(doc) -> str:
+    """`doc.text`, built once per Doc (spaCy rebuilds the string from its tokens on every access)."""
+    cached = doc.user_data.get("trialwire.text")
+    if cached is None or cached[0] != len(doc):
+        cached = (len(doc), doc.text)
+        doc.user_data["trialwire.text"] = cached
+    return cached[1]
+
+
+def sentence_bounds(doc, text: str | None = None) -> list[tuple[int, int]]:
+    """(start_char, end_char) of each sentence, read from token arrays: iterating `doc.sents` (or
+    reading `doc.text`, which rebuilds the string) costs a Python object per token."""
+    import numpy as np
+    from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START
+
+    if len(doc) == 0:
+        return [(0, len(text if text is not None else doc_text(doc)))]
+    arr = doc.to_array([IDX, LENGTH, IS_SPACE, SENT_START]).astype(np.int64)
+    idx, length, space, ss = arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]
+    first = np.concatenate(([0], np.nonzero(ss[1:] == 1)[0] + 1))
+    last = np.concatenate((first[1:] - 1, [len(doc) - 1]))
+    out = []
+    # a sentence ends where its last non-space token ends
+    for f, l in zip(first.tolist(), last.tolist()):
+        while l > f and space[l]:
+            l -= 1
+        out.append((int(idx[f]), int(idx[l] + length[l])))
+    return out
+
+
 DASH = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\\-"
 DASH_CLASS = f"[{DASH}]"
 

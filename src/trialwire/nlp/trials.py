@@ -12,9 +12,15 @@ first part of hyphenated trial names (ROCKET of ROCKET-IGNITE); hyphenated names
 program name are trials (ROCKET-SHUTTLE). A later name equal to the last part of a full name is
 its short form (IGNITE -> ROCKET-IGNITE).
 
-Phases bind to the names right after or before them; an unbound phase in a sentence goes to the
-sentence's unbound names; trials still without one inherit the first unbound phase of the
-document (a program or a trial the text does not name: "the Phase 3 ROCKET program").
+Names are also taken from "X, a phase 3 trial" / "X is a ... study", from Italian or German word
+order ("studio di fase 3 LUCENT-1", "TRAILBLAZER-ALZ-2-Studie"), and a program name with a number
+is one of its trials ("ADvocate program" -> ADvocate 1). "SOLO 1 and 2" names SOLO 2 as well.
+
+Phases bind to the names right after or before them ("phase 3 ROCKET-IGNITE (...) and
+ROCKET-HORIZON (...) trials", "Clarity AD Phase III trial"); an unbound phase in a sentence goes
+to the sentence's unbound names; trials still without one inherit the phase of their program
+("the Phase 3 ROCKET program") or, when every phase the document gives agrees (earlier trials
+aside), that phase; otherwise the phase stays null.
 
 The trial summary (one dict per trial) is left in `doc.user_data["trialwire.trials"]` and
 `doc.user_data["trialwire.sample_sizes"]`; spans are TRIAL_NAME, PHASE, SAMPLE_SIZE and RATIO
@@ -35,7 +41,7 @@ from spacy.tokens import Doc
 from ..paths import MODELS_DIR
 from .assertion import assertion_of
 from .mention import Mention, add_mention, mentions
-from .numbers import DASH_CLASS, NUMBER, WORD_NUM, parse_int
+from .numbers import DASH_CLASS, NUMBER, WORD_NUM, doc_text, parse_int, sentence_bounds
 
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 PHASE_VALUE = r"(?:[1-4]|IV|I{1,3})(?:[ab])?"
@@ -153,7 +159,7 @@ class TrialFinder:
 
     # ---------------------------------------------------------------- names
     def candidates(self, doc: Doc, starts: list[int]) -> list[Cand]:
-        text = doc.text
+        text = doc_text(doc)
         drug_spans = [(m.start_char, m.end_char) for m in mentions(doc) if m.label in ("DRUG", "DRUG_CANDIDATE")]
         out = []
         hinted: set[str] = set()
@@ -305,10 +311,10 @@ def _chain_members(text: str, trial_cands: list[Cand], i: int, step: int, gap: r
 
 
 def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
-    text = doc.text
-    sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
-    starts = [s.start_char for s in sents]
-    sent_text = [s.text for s in sents]
+    text = doc_text(doc)
+    sents = sentence_bounds(doc, text)
+    starts = [s0 for s0, _ in sents]
+    sent_text = [text[s0:s1] for s0, s1 in sents]
     cands = finder.candidates(doc, starts)
     finder.classify(text, cands)
     tc = [c for c in cands if c.role == "trial"]
@@ -495,12 +501,11 @@ def find_sizes(finder: TrialFinder, doc: Doc, text: str, starts: list[int], tc: 
 def find_ratios(finder: TrialFinder, doc: Doc, text: str, starts: list[int], sents, tc: list[Cand],
                 infos: dict[str, TrialInfo], name: str) -> None:
     """Randomization ratios and arm sizes, each given to the trial named last before it in its sentence."""
-    for sent in sents:
-        st = sent.text
+    for s0, s1 in sents:
+        st = text[s0:s1]
         if not finder.rand_cue.search(st):
             continue
-        s0 = sent.start_char
-        in_sent = [c for c in tc if s0 <= c.start < sent.end_char]
+        in_sent = [c for c in tc if s0 <= c.start < s1]
 
         def trial_before(pos: int) -> str | None:
             prior = [c for c in in_sent if c.start < s0 + pos]
