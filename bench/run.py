@@ -178,7 +178,7 @@ def _bare_worker(corpus_dir: str, n_docs: int, shard: int, k: int, batch_size: i
                "words": sum(len(t.split()) for t in texts)})
 
 
-def bare_pipe(corpus_dir: Path, n_docs: int, k: int, batch_size: int) -> dict:
+def bare_pipe(corpus_dir: Path, n_docs: int, k: int, batch_size: int, timeout: float = 7200) -> dict:
     """`nlp.pipe` over all texts split across k fresh processes (one core each)."""
     ctx = mp.get_context("spawn")
     barrier, queue = ctx.Barrier(k), ctx.Queue()
@@ -187,7 +187,7 @@ def bare_pipe(corpus_dir: Path, n_docs: int, k: int, batch_size: int) -> dict:
     with Phase(os.getpid(), include_root=False) as phase:
         for p in procs:
             p.start()
-        shards = [queue.get() for _ in procs]
+        shards = [queue.get(timeout=timeout) for _ in procs]  # a crashed worker fails the run, not hangs it
         for p in procs:
             p.join()
     words = sum(s["words"] for s in shards)
@@ -277,16 +277,16 @@ def e2e_run(corpus_dir: Path, out: Path, k: int, runner: str, reconcile: bool, e
 
 
 def e2e(corpus_dir: Path, work: Path, k: int, runner: str, reconcile: bool, env: dict, timeout: float,
-        incremental: bool, n_docs: int, keep: bool) -> dict:
-    out = work / f"out-{runner}-{k}"
+        incremental: bool, n_docs: int, keep: bool, suffix: str = "", note: str = "") -> dict:
+    out = work / f"out-{runner}-{k}{suffix}"
     shutil.rmtree(out, ignore_errors=True)
     first = e2e_run(corpus_dir, out, k, runner, reconcile, env, timeout)
     words = first["summary"]["words"] or 0
     if first["summary"]["documents_read"] != n_docs:
         raise RuntimeError(f"expected {n_docs} documents parsed, got {first['summary']}")
-    res = {"mode": f"e2e-{runner}-{k}", "cores": k, "runner": runner,
-           "what": "trialwire ingest (default runner)" if runner == "local"
-           else f"trialwire ingest --runner dask --workers {k}",
+    res = {"mode": f"e2e-{runner}-{k}{suffix}", "cores": k, "runner": runner,
+           "what": ("trialwire ingest (default runner)" if runner == "local"
+                    else f"trialwire ingest --runner dask --workers {k}") + note,
            "docs": n_docs, "words": words, "words_per_s": round(words / first["seconds"], 1),
            "docs_per_s": round(n_docs / first["seconds"], 2), "first_run": first,
            "output_mb": round(sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / MB, 1)}
@@ -350,6 +350,7 @@ def table(result: dict) -> str:
                                ("peak_rss_mb", "peak RSS of the e2e process tree, MB", "<= 1,500"),
                                ("incremental_fraction", "incremental re-run / first run", "<= 0.05"),
                                ("speedup_1_to_2_workers", "speed-up dask 1 -> 2 workers", ""),
+                               ("ratio_shared_api", "ratio with one running Prefect API server", ">= 0.8"),
                                ("reconcile_s", f"reconciliation seconds ({result.get('facts') or 0:,} facts)", "")):
         if result.get(key) is not None:
             v = result[key]
@@ -381,6 +382,9 @@ def markdown(results: list[dict]) -> str:
         ("e2e, `--runner dask --workers 2`: words/s (`e2e_words_per_s`)", lambda r: mode(r, "e2e-dask-2")),
         ("**ratio** e2e / bare, 2 cores (`ratio`, target >= 0.8)", lambda r: get(r, "ratio", ".3f")),
         ("e2e docs/s, 2 workers", lambda r: mode(r, "e2e-dask-2", "docs_per_s")),
+        ("e2e words/s, 2 workers, one running Prefect API server (`--shared-api`)",
+         lambda r: mode(r, "e2e-dask-2-shared-api")),
+        ("ratio with one running Prefect API server", lambda r: get(r, "ratio_shared_api", ".3f")),
         ("e2e seconds: dask 1 worker / 2 workers", lambda r: f"{secs(r, 'e2e-dask-1')} / {secs(r, 'e2e-dask-2')}"),
         ("speed-up 1 -> 2 workers", lambda r: get(r, "speedup_1_to_2_workers", ".2f")),
         ("pipeline words/s on one core (target >= 8,000)", lambda r: get(r, "pipeline_words_per_s_1core", ",.0f")),
@@ -414,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="when 1 is not in --cores: texts for the one-core pipeline speed (default 300)")
     ap.add_argument("--batch-size", type=int, default=64, help="nlp.pipe batch size of the bare pass (config: 64)")
     ap.add_argument("--no-incremental", action="store_true")
+    ap.add_argument("--shared-api", action="store_true",
+                    help="also run the headline command against one running Prefect API server (PREFECT_API_URL)")
     ap.add_argument("--no-reconcile", action="store_true", help="leave reconciliation out of the e2e runs")
     ap.add_argument("--timeout", type=float, default=7200, help="seconds per e2e run")
     ap.add_argument("--keep", action="store_true", help="keep the outputs (OUT folders) after the run")
@@ -436,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     env.setdefault("PREFECT_HOME", str(Path.home() / ".cache" / "trialwire" / "bench-prefect"))
     env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    os.environ["PREFECT_HOME"] = env["PREFECT_HOME"]  # for the --shared-api server started here
     reconcile = reconcile_available() and not a.no_reconcile
 
     result: dict = {"docs": a.docs, "words": info["words"], "mean_words": info["mean_words"],
@@ -451,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     if 1 not in cores:
         n1 = min(a.docs, a.single_core_docs)
         print(f"pipeline on one core, first {n1} texts ...", flush=True)
-        one = bare_pipe(corpus_root, n1, 1, a.batch_size)
+        one = bare_pipe(corpus_root, n1, 1, a.batch_size, a.timeout)
         result["pipeline_1core_sample"] = one
         result["pipeline_words_per_s_1core"] = one["words_per_s"]
     # each baseline next to its end-to-end run, so a drift in the machine's load hits both alike
@@ -462,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     for kind, k, runner in steps:
         if kind == "bare":
             print(f"bare nlp.pipe, {k} process(es) ...", flush=True)
-            m = bare_pipe(corpus_root, a.docs, k, a.batch_size)
+            m = bare_pipe(corpus_root, a.docs, k, a.batch_size, a.timeout)
             print(f"  {m['words_per_s']:,.0f} words/s", flush=True)
         else:
             print(f"end to end: e2e-{runner}-{k} ...", flush=True)
@@ -477,6 +484,8 @@ def main(argv: list[str] | None = None) -> int:
         if a.json:  # after every step: a run cut short still leaves its measurements
             a.json.parent.mkdir(parents=True, exist_ok=True)
             a.json.write_text(json.dumps(result, indent=1, default=str))
+    if a.shared_api:
+        run_with_shared_api(result, articles, work, cores, reconcile, env, a)
     result["finished_at"] = datetime.now(timezone.utc).isoformat()
     print()
     print(table(result))
@@ -486,6 +495,33 @@ def main(argv: list[str] | None = None) -> int:
     if tmp is not None and not a.keep:
         tmp.cleanup()
     return 0
+
+
+def run_with_shared_api(result: dict, articles: Path, work: Path, cores: list[int], reconcile: bool, env: dict,
+                        a: argparse.Namespace) -> None:
+    """Extra mode: the headline command against one already running Prefect API server whose URL
+    every process inherits (PREFECT_API_URL), as with a deployed Prefect server; without it each
+    Dask worker process starts a temporary server of its own. Server start-up is reported apart."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    k = max(cores)
+    runner = "local" if k == 1 else "dask"
+    t0 = time.perf_counter()
+    server = SubprocessASGIServer()
+    server.start()
+    startup = time.perf_counter() - t0
+    try:
+        print(f"end to end: e2e-{runner}-{k}-shared-api (server up in {startup:.1f} s) ...", flush=True)
+        m = e2e(articles, work, k, runner, reconcile, dict(env, PREFECT_API_URL=server.api_url), a.timeout,
+                False, a.docs, a.keep, suffix="-shared-api", note=", PREFECT_API_URL of a running server")
+    finally:
+        server.stop()
+    m["api_server_startup_s"] = round(startup, 2)
+    result["modes"].append(m)
+    print(f"  {m['words_per_s']:,.0f} words/s in {m['first_run']['seconds']:.1f} s", flush=True)
+    bare = next((x for x in result["modes"] if x["mode"] == f"bare-{k}"), None)
+    if bare:
+        result["ratio_shared_api"] = round(m["words_per_s"] / bare["words_per_s"], 4)
 
 
 def summarise(result: dict, by_mode: dict[str, dict], cores: list[int]) -> None:

@@ -92,3 +92,17 @@ def test_company_boilerplate_states_no_indication(nlp):
                              "About Acme\nAcme is a global medicine company that markets medicines for diabetes "
                              "and obesity. Learn more at acme.example.")
     assert conds == {"atopic dermatitis"}
+
+
+def test_rows_are_attributed_to_the_drug_of_their_sentence(nlp):
+    _, _, recs = facts(nlp, "Semaglutide and tirzepatide were compared in our invented trial of obesity.\n"
+                            "Semaglutide caused headache. Semaglutide was weekly.\n"
+                            "Tirzepatide side effects included nausea.")
+    by_event = {r.event: r.drug for r in recs if isinstance(r, AdverseEvent)}
+    assert by_event == {"headache": "semaglutide", "nausea": "tirzepatide"}
+
+
+def test_undefined_short_form_of_a_named_condition(nlp):
+    doc = nlp("Rocatinlimab is studied in atopic dermatitis. Adults with moderate-to-severe AD took part.")
+    ad = [m for m in doc._.mentions if m.text == "AD"]
+    assert len(ad) == 1 and ad[0].norm == "atopic dermatitis" and ad[0].data["context"] == "indication"

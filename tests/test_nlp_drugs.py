@@ -49,7 +49,8 @@ def test_stoplist_and_ordinary_words_are_not_drugs(nlp):
 
 
 def test_unknown_inn_stem_and_code_are_low_confidence_candidates(nlp):
-    doc = nlp("Zentorelimab and XQZ-2231 were dosed; the NCT01234567 study met EADV 2025 goals; IL-13 rose.")
+    doc = nlp("Zentorelimab and XQZ-2231 were dosed; the NCT01234567 study met EADV 2025 goals; IL-13 rose. "
+              "Write to Thousand Oaks, CA 91320 (PMCID: PMC1234567).")
     cands = {m.text: m for m in mentions(doc, "DRUG_CANDIDATE")}
     assert set(cands) == {"Zentorelimab", "XQZ-2231"}
     assert all(m.confidence < 0.6 and m.data["in_kb"] is False for m in cands.values())
@@ -152,3 +153,10 @@ def test_unknown_code_in_parentheses_is_an_alias_not_a_drug(nlp):
     drugs, aliases, _ = records(nlp, "Deucravacitinib (QRT-918273) was tested in psoriasis. Deucravacitinib is oral.")
     assert drugs == {"deucravacitinib"}
     assert aliases == {("deucravacitinib", "QRT-918273")}
+
+
+def test_more_than_a_number_is_not_a_comparison(nlp):
+    drugs, _, _ = records(nlp, "Lebrikizumab improved eczema. Lebrikizumab is injected monthly.\n"
+                               "The sponsor, which also sells Mounjaro, has more than 40,000 staff.\n"
+                               "Lebrikizumab worked better than dupilumab in our invented analysis.")
+    assert drugs == {"lebrikizumab", "dupilumab"}

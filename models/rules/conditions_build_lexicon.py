@@ -40,7 +40,7 @@ def clean_term(t: str) -> str | None:
     t = t.strip().lower().replace("\u2019", "'")
     t = re.sub(r"\s+", " ", t)
     t = MODIFIER.sub("", t).strip(" ,.;:")
-    if len(t) < 4 or BAD.search(t) or t in SKIP_TERMS or t.count(" ") > 5 or re.fullmatch(r"[a-z]{1,4}", t) and t.upper() == t:
+    if len(t) < 4 or BAD.search(t) or t in SKIP_TERMS or t.count(" ") > 5:
         return None
     if re.search(r"\d", t) and not re.search(r"type [12i]|[a-z]\d|\d[a-z]", t):
         return None

@@ -4,8 +4,9 @@ Conditions: one row per (document, canonical condition) that the document names 
 indication context at least once, or - when it never names it as a harm - names in its title or in
 two or more sentences; never a name only negated ("without diabetes"). Adverse events: one
 row per canonical event named in a harms context and not kept as an indication of the same
-document (asthma studied as an indication is not an adverse event). Events are attributed to the
-document's main drug when it has one.
+document (asthma studied as an indication is not an adverse event). Each row is attributed to the
+document's main drug, unless the fact's sentence names only other reported drugs: then to the one
+named nearest before it.
 """
 from __future__ import annotations
 
@@ -29,6 +30,18 @@ def condition_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Recor
         if m.label in ("DRUG", "DRUG_CANDIDATE"):
             sent_drugs[index.locate(m.start_char)[0]].add(m.norm)
     other_drug_sents = {k for k, ds in sent_drugs.items() if not ds & set(kept)}
+    named = sorted((m.start_char, d) for d, ms in kept.items() for m in ms)
+
+    def drug_of(m: Mention) -> str | None:
+        """The main drug when the fact's sentence names it or names no drug; otherwise the drug
+        that sentence names (the nearest before the fact when there are several)."""
+        sent = index.sents[index.locate(m.start_char)[0]]
+        here = [(s, d) for s, d in named if sent.start_char <= s < sent.end_char]
+        if not here or drug in {d for _, d in here}:
+            return drug
+        before = [d for s, d in here if s < m.start_char]
+        return (before or [here[0][1]])[-1]
+
     for m in mentions(doc, "CONDITION") + mentions(doc, "ADVERSE_EVENT"):
         if m.data.get("reportable", True) and m.data.get("sent_index") not in other_drug_sents:
             by_canon[m.norm].append(m)
@@ -51,7 +64,7 @@ def condition_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Recor
             assertion = "expected" if asserted and all(a == "expected" for a in asserted) else None
             out.append(Condition(index.prov(doc_id, first.start_char, first.end_char, first.component,
                                             first.confidence, assertion), condition=canon, mention=first.text,
-                                 drug=drug))
+                                 drug=drug_of(first)))
     for canon, ms in by_canon.items():
         if canon in conditions:
             continue
@@ -61,5 +74,5 @@ def condition_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Recor
             assertion = "hypothetical" if all(m.data.get("assertion") == "hypothetical" for m in adv) else None
             out.append(AdverseEvent(index.prov(doc_id, first.start_char, first.end_char, first.component,
                                                first.confidence, assertion), event=canon, mention=first.text,
-                                    drug=drug))
+                                    drug=drug_of(first)))
     return out

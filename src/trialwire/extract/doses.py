@@ -2,6 +2,8 @@
 so an amount given under two regimens ("every four or eight weeks") gives two rows."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from spacy.tokens import Doc
 
 from ..nlp.assertion import assertion_of
@@ -14,13 +16,17 @@ def dose_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
     rows: dict[tuple, Dose] = {}
     for m in mentions(doc, "DOSE"):
         d = m.data
-        sent = index.locate(m.start_char)[1]
-        assertion = assertion_of(sent)
-        for code in d.get("frequencies") or [None]:
-            key = (d.get("drug"), d["amount"], d["unit"], d.get("route"), code, d.get("is_loading"))
+        keys = [(d.get("drug"), d["amount"], d["unit"], d.get("route"), code, d.get("is_loading"))
+                for code in d.get("frequencies") or [None]]
+        if all(k in rows for k in keys):
+            continue
+        prov = index.prov(doc_id, m.start_char, m.end_char, m.component, m.confidence)
+        prov = replace(prov, assertion=assertion_of(prov.sentence))
+        for key in keys:
+            code = key[4]
             if key in rows:
                 continue
-            rows[key] = Dose(index.prov(doc_id, m.start_char, m.end_char, m.component, m.confidence, assertion),
+            rows[key] = Dose(prov,
                              drug=d.get("drug"), amount=float(d["amount"]), unit=d["unit"], route=d.get("route"),
                              frequency=code, is_loading=bool(d.get("is_loading")),
                              schedule_weeks=d.get("schedule_weeks"), trial=d.get("trial"), text=m.text)

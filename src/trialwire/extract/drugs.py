@@ -54,7 +54,8 @@ def kept_drugs(doc: Doc, index: SentenceIndex) -> dict[str, list[Mention]]:
         return {}
     sents = {d: {index.locate(m.start_char)[0] for m in ms} for d, ms in groups.items()}
     kb_groups = [d for d, ms in groups.items() if any(m.label == "DRUG" for m in ms)]
-    primary = max(kb_groups or groups, key=lambda d: (len(sents[d]), len(groups[d]), -min(m.start_char for m in groups[d])))
+    primary = max(kb_groups or groups,
+                  key=lambda d: (len(sents[d]), len(groups[d]), -min(m.start_char for m in groups[d])))
     cues = role_cues()
     kept = {}
     for d, ms in groups.items():

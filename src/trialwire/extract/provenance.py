@@ -12,13 +12,18 @@ class SentenceIndex:
     """Maps character offsets to sentence index and text in O(log n)."""
 
     def __init__(self, doc: Doc):
-        self.doc = doc
-        self.sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
-        self.starts = [s.start_char for s in self.sents]
+        self.text = doc.text  # Doc.text and Span.text rebuild their string on every access
+        self.sents = sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+        self.bounds = [(s.start_char, s.end_char) for s in sents]
+        self.starts = [b[0] for b in self.bounds]
+        self._texts: dict[int, str] = {}
 
     def locate(self, start_char: int) -> tuple[int, str]:
         i = max(0, bisect_right(self.starts, start_char) - 1)
-        return i, self.sents[i].text
+        if i not in self._texts:
+            start, end = self.bounds[i]
+            self._texts[i] = self.text[start:end]
+        return i, self._texts[i]
 
     def prov(self, doc_id: str, start: int | None, end: int | None, component: str,
              confidence: float = 1.0, assertion: str | None = None) -> Provenance:

@@ -1,18 +1,22 @@
 """Diseases as indications (`CONDITION`) or harms (`ADVERSE_EVENT`), decided by context.
 
-`trialwire_conditions` finds disease names three ways: the condition lexicon and the adverse-event
-lexicon (models/rules/conditions_lexicon.tsv, adverse_lexicon.tsv: surface form -> canonical,
-matched on a key that ignores case, spaces, hyphens and possessive 's, over 1..max_ngram token
-windows with a prefix set for early exit), abbreviations the document defines for a lexicon term
-("atopic dermatitis (AD)" makes later "AD" a mention), and DISEASE entities from the NER model
-(kept only where the context is clear).
+`trialwire_conditions` finds disease names four ways: the condition and adverse-event lexicons
+(models/rules/conditions_lexicon.tsv, adverse_lexicon.tsv: surface form -> canonical, matched on
+a key that ignores case, spaces, hyphens and possessive 's, over 1..max_ngram token windows with a
+prefix set for early exit; list punctuation ends a name), abbreviations the document defines for
+a lexicon name ("atopic dermatitis (AD)"), the same initials used without a definition when
+exactly one named condition has them, and DISEASE entities from the NER model (kept only when
+they look like a disease name and the context is clear).
 
-Context (rules/conditions_contexts.tsv): a cue right before the name ("for the treatment of",
-"patients with", "approved for", "moderate-to-severe") or right after ("X patients", "X trial")
-makes an indication; a sentence about harms ("adverse events", "side effects", "most common ...")
-or a short line under a harms list head ("Side effects include:") makes an adverse event;
-"without X" / "history of X" are dropped. Mentions carry data: canonical, context
-(indication | adverse | mention), source (lexicon | abbreviation | ner), negated.
+Context (rules/conditions_contexts.tsv, every cue a regex there): a cue right before the name
+("for the treatment of", "patients with", "approved for", "moderate-to-severe") or right after
+("X patients", "X trial") makes an indication; a sentence about harms ("adverse events", "side
+effects", "most common ...", or a weaker cue such as "may cause" in a sentence naming the drug)
+or a short line under a harms list head ("Side effects include:") makes an adverse event; names
+continuing a list take the list's context; "without X", "history of X" and contraindications are
+negated; company "About" paragraphs and legal footers are skipped. Mentions carry data:
+canonical, context (indication | adverse | mention), source (conditions | adverse | abbreviation |
+ner), negated, reportable (not a symptom/outcome word), assertion (expected | hypothetical).
 """
 from __future__ import annotations
 
@@ -36,6 +40,15 @@ APOS_S = re.compile(r"['\u2019]s\b")
 NON_ALNUM = re.compile(r"[^a-z0-9]")
 LEADING_MODIFIERS = re.compile(r"^(?:(?:mild|moderate|severe|mild[- ]to[- ]moderate|moderate[- ]to[- ]severe|"
                                r"early|early[- ]stage|uncontrolled)\s+)+", re.I)
+
+
+SHORT_FORM = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]{1,4}(?![\w-])")
+
+
+def initials(name: str) -> str:
+    """"atopic dermatitis" -> "AD", "Alzheimer's disease" -> "AD", "type 2 diabetes" -> "T2D"."""
+    words = [w for w in re.split(r"[\s\-]+", APOS_S.sub("", name)) if w]
+    return "".join(w[0] for w in words).upper() if len(words) >= 2 else ""
 
 
 def condition_key(text: str) -> str:
@@ -212,6 +225,17 @@ class ConditionMatcher:
             if canonical and free(abrv.start_char, abrv.end_char):
                 found.append((abrv.start_char, abrv.end_char, canonical, "abbreviation", None))
                 spans.append((abrv.start_char, abrv.end_char))
+        # the same short forms used without a definition ("moderate-to-severe AD" in a document
+        # that writes "atopic dermatitis" elsewhere): the initials of exactly one named condition
+        by_initials: dict[str, set[str]] = defaultdict(set)
+        for s, e, canonical, src, _ in found:
+            if src == "conditions":
+                by_initials[initials(LEADING_MODIFIERS.sub("", text[s:e]))].add(canonical)
+        for m in SHORT_FORM.finditer(text):
+            names = by_initials.get(m.group(0))
+            if names and len(names) == 1 and free(m.start(), m.end()):
+                found.append((m.start(), m.end(), next(iter(names)), "abbreviation", None))
+                spans.append((m.start(), m.end()))
         # NER disease entities the lexicons do not know
         end_of_text = len(text.rstrip())
         for ent in mentions(doc, "DISEASE"):

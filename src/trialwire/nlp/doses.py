@@ -7,8 +7,10 @@ Frequencies bind, in this order: a frequency right after a dose or its list ("5 
 15 mg of X once weekly"); a frequency right before a parenthesised dose list ("every four
 weeks (150 mg or 600 mg)"); the one unbound frequency of the sentence; a following regimen
 sentence without amounts ("doses at weeks 0, 2, and 4, followed by every 4 weeks until week
-20"). Product strengths (250 mg/2 mL) are not doses. Units, routes, frequency phrases and
-cue words are data in models/rules/doses_*.tsv.
+20"); a frequency right before the amount ("weekly 2.5 mg injections") binds to it. Escalation
+intervals ("increase the dosage every 4 weeks") are not frequencies, nor is "single-dose pen".
+Product strengths (250 mg/2 mL) are not doses, and g/mL/IU amounts count only next to a drug
+name. Units, routes, frequency phrases and cue words are data in models/rules/doses_*.tsv.
 """
 from __future__ import annotations
 
@@ -128,15 +130,20 @@ class DoseFinder:
         250 mg Q2W' are two doses, each with its own frequency."""
         word = r"(?:[A-Za-z][\w-]*)"
         list_gap = re.compile(rf"^\s*(?:{word}\s*)?(?:,\s*(?:or|and)?|or|and)\s*$")
-        for prev, cur in zip(hits, hits[1:]):
+        fstarts = sorted(f.start for f in freqs)
+        remap: dict[int, int] = {}
+        for i, cur in enumerate(hits):
+            cur.group = remap.get(cur.group, cur.group)
+            if i == 0:
+                continue
+            prev = hits[i - 1]
             if prev.group != cur.group and prev.sent == cur.sent:
                 gap = text[prev.end:cur.start]
-                if len(gap) <= 30 and list_gap.match(gap) and \
-                        not any(prev.end <= f.start < cur.start for f in freqs):
-                    old = cur.group
-                    for h in hits:
-                        if h.group == old:
-                            h.group = prev.group
+                k = bisect_right(fstarts, prev.end - 1)
+                freq_between = k < len(fstarts) and fstarts[k] < cur.start
+                if len(gap) <= 30 and list_gap.match(gap) and not freq_between:
+                    remap[cur.group] = prev.group  # later hits of the same match follow
+                    cur.group = prev.group
 
     # ------------------------------------------------------------------ attributes
     def annotate(self, doc: Doc, text: str, hits: list[DoseHit], bounds: list[tuple[int, int]],
@@ -207,19 +214,23 @@ class DoseFinder:
         hits_by_sent: dict[int, list[DoseHit]] = {}
         for h in hits:
             hits_by_sent.setdefault(h.sent, []).append(h)
-        groups_by_sent: dict[int, list[int]] = {}
-        for g, members in by_group.items():
-            groups_by_sent.setdefault(members[-1].sent, []).append(g)
         # frequency bound right after a dose list, or right before a parenthesised list
         bound_freqs: set[int] = set()
         after_gap = re.compile(r"^[\s)\]]*(?:(?:of|the|dose|doses|[A-Za-z][\w-]*)\s+){0,3}?[\s(\[]*$")
         before_gap = re.compile(r"^\s*(?:[A-Za-z][\w-]*\s+){0,2}[(\[]\s*(?:[A-Za-z]+\s+)?$|^[^\S\n]+$")
+        group_spans = sorted((by_group[g][0].start, g) for g in by_group)
+        span_starts = [st for st, _ in group_spans]
         for fi, f in enumerate(freqs):
             fsent = sent_of(starts, f.start)
             best = None
-            for g in groups_by_sent.get(fsent, []):
+            # only groups starting within reach of the frequency can bind to it
+            lo = bisect_right(span_starts, f.start - 400)
+            hi = bisect_right(span_starts, f.end + 30)
+            for _, g in group_spans[lo:hi]:
                 members = by_group[g]
                 last, first = members[-1], members[0]
+                if last.sent != fsent:
+                    continue
                 if 0 <= f.start - last.end <= 40 and after_gap.match(text[last.end:f.start]) \
                         and not re.search(r"placebo", text[last.end:f.start], re.I):
                     best = g

@@ -75,6 +75,7 @@ class DrugRules:
     stems: tuple[tuple[str, int, tuple[str, ...]], ...]
     code_res: tuple[re.Pattern, ...]
     code_exclude: frozenset[str]
+    zip_prefixes: frozenset[str]
     after_cues: tuple[re.Pattern, ...]
     before_cues: tuple[re.Pattern, ...]
 
@@ -90,12 +91,14 @@ class DrugRules:
         if stems:
             alt = "|".join(sorted({re.escape(s) for s, _, _ in stems}, key=len, reverse=True))
             stem_re = re.compile(rf"\b[A-Za-z][a-z]*(?:{alt})\b|\b[A-Z]+(?:{alt.upper()})\b")
-        code_res, exclude = [], set()
+        code_res, exclude, zips = [], set(), set()
         for row in read_tsv(rules_path(code_patterns)):
             if row[0] == "pattern":
                 code_res.append(re.compile(row[1]))
             elif row[0] == "exclude_prefix":
                 exclude.update(x.strip().upper() for x in row[1].split(",") if x.strip())
+            elif row[0] == "zip_prefix":
+                zips.update(x.strip().upper() for x in row[1].split(",") if x.strip())
         after, before = [], []
         for row in read_tsv(rules_path(alias_cues)):
             rx = re.compile(row[1].replace("NAME", NAME_SHAPE))
@@ -108,7 +111,8 @@ class DrugRules:
                    frozenset(x.strip().lower() for x in read_lines(rules_path(salt_words))) if salt_words
                    else frozenset(),
                    frozenset(token_key(x) for x in read_lines(rules_path(not_aliases))),
-                   stem_re, tuple(stems), tuple(code_res), frozenset(exclude), tuple(after), tuple(before))
+                   stem_re, tuple(stems), tuple(code_res), frozenset(exclude), frozenset(zips), tuple(after),
+                   tuple(before))
 
     def inn_of(self, canonical: str) -> str:
         """"codeine sulfate" -> "codeine": the INN without salt, ester or hydrate words."""
@@ -130,6 +134,8 @@ class DrugRules:
         if m is None or m.group(1).upper() in self.code_exclude:
             return False
         digits = re.sub(r"\D", "", text)
+        if m.group(1) in self.zip_prefixes and re.fullmatch(r"[A-Z]{2} \d{5}", text):
+            return False  # "Thousand Oaks, CA 91320"
         return not YEAR.match(digits) and len(digits) >= 3
 
 

@@ -123,9 +123,11 @@ class EndpointFinder:
             e = self._entry_for_full(m.group(0))
             if e:
                 hits.append([m.start(), m.end(), e])
+        full_starts = [h[0] for h in hits]  # full-name hits come in text order
         for m in self.abbr_re.finditer(text):
-            if any(s <= m.start() < e for s, e, _ in hits):
-                continue
+            k = bisect_right(full_starts, m.start()) - 1
+            if k >= 0 and hits[k][0] <= m.start() < hits[k][1]:
+                continue  # an acronym inside a full name
             hits.append([m.start(), m.end(), self.by_abbr[m.group(0)]])
         hits.sort(key=lambda h: h[0])
         # "Full Name (ABBR)" / "Full Name [ABBR]" is one mention of the full name's scale
@@ -242,11 +244,13 @@ def _timepoints(text: str, hits: list[EndpointHit], starts: list[int], dosing_se
             doc_week = top[0][0]
     elif len(any_weeks) == 1:
         doc_week = next(iter(any_weeks))
+    semis = [m.start() for m in re.finditer(";", text)]
     for h in hits:
         si = bisect_right(starts, h.start) - 1
         ws = by_sent.get(si, [])
         # a sentence joining clauses with ";" gives each clause its own weeks
-        clause = [w for w in ws if ";" not in text[min(w.start, h.start):max(w.end, h.end)]]
+        own = bisect_right(semis, h.start)
+        clause = [w for w in ws if bisect_right(semis, w.start) == own]
         if any(w.kind == "at" for w in clause):
             ws = clause
         at = [v for w in ws if w.kind == "at" for v in w.weeks]
@@ -262,16 +266,20 @@ def _results(doc: Doc, text: str, hits: list[EndpointHit], sents, starts, name: 
     (comparator) value when "placebo" sits right around it; treatment differences are left out."""
     doses = mentions(doc, "DOSE")
     done: set[tuple] = set()
+    pct_cache: dict[int, list] = {}
     for h in hits:
         si = bisect_right(starts, h.start) - 1
         s0, s1 = sents[si]
         sentence = text[s0:s1]
-        found = [m for m in PCT.finditer(sentence)
-                 if not (h.start <= s0 + m.start() < h.end)
-                 and not THRESHOLD_BEFORE.search(sentence[max(0, m.start() - 14):m.start()])
-                 and not DIFFERENCE_AFTER.match(sentence[m.end():m.end() + 30])
-                 and not re.match(r"\s*(?:reduction|improvement|decrease)\s+(?:from\s+baseline\s+)?in\b",
-                                  sentence[m.end():m.end() + 40], re.I)]
+        if si not in pct_cache:
+            pct_cache[si] = [m for m in PCT.finditer(sentence)
+                             if not THRESHOLD_BEFORE.search(sentence[max(0, m.start() - 14):m.start()])
+                             and not DIFFERENCE_AFTER.match(sentence[m.end():m.end() + 30])
+                             and not re.match(r"\s*(?:reduction|improvement|decrease)\s+(?:from\s+baseline\s+)?in\b",
+                                              sentence[m.end():m.end() + 40], re.I)]
+        # the percentages of the endpoint's clause, not inside the endpoint's own name ("≥75%")
+        found = [m for m in pct_cache[si] if not (h.start <= s0 + m.start() < h.end)
+                 and abs(s0 + m.start() - h.start) < 400]
         if not found:
             continue
         arms, comps = [], []
@@ -342,12 +350,17 @@ def make_endpoints(nlp: Language, name: str, vocab: str, phrases: str, defaults:
         dosing_sents = {bisect_right(starts, m.start_char) - 1 for m in mentions(doc)
                         if m.label in ("DOSE", "FREQUENCY")}
         _timepoints(text, hits, starts, dosing_sents)
-        trials = mentions(doc, "TRIAL_NAME")
+        trials_by_sent: dict[int, list[Mention]] = {}
+        for t in mentions(doc, "TRIAL_NAME"):
+            trials_by_sent.setdefault(bisect_right(starts, t.start_char) - 1, []).append(t)
+        roles_by_sent: dict[int, str | None] = {}
         for h in hits:
             si = bisect_right(starts, h.start) - 1
             sentence = text[sents[si][0]:sents[si][1]]
-            h.role = next((r for p, r in finder.roles if p.search(sentence)), None)
-            tr = [t for t in trials if sents[si][0] <= t.start_char < sents[si][1]]
+            if si not in roles_by_sent:
+                roles_by_sent[si] = next((r for p, r in finder.roles if p.search(sentence)), None)
+            h.role = roles_by_sent[si]
+            tr = trials_by_sent.get(si, [])
             add_mention(doc, Mention("ENDPOINT", h.start, h.end, text[h.start:h.end], h.name, name,
                                      0.9 if h.kind != "phrase" else 0.75,
                                      {"timepoints": h.weeks, "role": h.role, "kind": h.kind, "scale": h.scale,

@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import spacy
 from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  registers the factory
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 from spacy.language import Language

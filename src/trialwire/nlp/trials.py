@@ -160,7 +160,12 @@ class TrialFinder:
     # ---------------------------------------------------------------- names
     def candidates(self, doc: Doc, starts: list[int]) -> list[Cand]:
         text = doc_text(doc)
-        drug_spans = [(m.start_char, m.end_char) for m in mentions(doc) if m.label in ("DRUG", "DRUG_CANDIDATE")]
+        drug_spans = sorted((m.start_char, m.end_char) for m in mentions(doc) if m.label in ("DRUG", "DRUG_CANDIDATE"))
+        drug_starts = [a for a, _ in drug_spans]
+        drug_ends_max, top = [], -1
+        for _, b in drug_spans:  # running maximum of drug-name ends, for an overlap test by bisection
+            top = max(top, b)
+            drug_ends_max.append(top)
         out = []
         hinted: set[str] = set()
         self.hinted = hinted
@@ -191,8 +196,9 @@ class TrialFinder:
             if re.search(r"phase\s*$", text[max(0, s - 8):s], re.I) or REGISTRY_ID.match(name) \
                     or any(p.search(name) for p in self.stop_patterns):
                 continue
-            if any(ds < e and s < de for ds, de in drug_spans):
-                continue
+            k = bisect_right(drug_starts, e - 1)
+            if k and drug_ends_max[k - 1] > s:
+                continue  # overlaps a drug name
             if name.isupper() and len(name) > 3 and s > 0 and text[max(0, s - 40):s].isupper() and "\n" not in text[max(0, s - 40):s]:
                 continue  # inside an all-caps heading or dateline
             if re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)?[ ]\d{1,2}", name):
@@ -465,7 +471,7 @@ def find_sizes(finder: TrialFinder, doc: Doc, text: str, starts: list[int], tc: 
         si = bisect_right(starts, s) - 1
         s0 = starts[si]
         s1 = starts[si + 1] if si + 1 < len(starts) else len(text)
-        sentence = text[s0:s1]
+        sentence = text[max(s0, s - 250):min(s1, e + 250)]  # the clause around the count
         in_sent = [c for c in tc if s0 <= c.start < s1]
         before = [c for c in in_sent if c.start < s]
         keys_before = list(dict.fromkeys(c.trial_key for c in before))
