@@ -156,3 +156,12 @@ def test_a_concurrent_publish_is_refused(published, s3, tmp_path):
     remote.publish(a, url, s3, expect_manifest_id=pulled_a["manifest_id"])
     with pytest.raises(remote.ConcurrentPublish):
         remote.publish(b, url, s3, expect_manifest_id=pulled_b["manifest_id"])
+
+
+def test_one_command_per_mirror(s3, tmp_path):
+    from trialwire.store import StoreLocked
+    url = f"s3://{BUCKET}/runs/locked"
+    with remote.output_root(url, work_dir=tmp_path / "m", storage_options=s3, quiet=True):
+        with pytest.raises(StoreLocked):
+            with remote.output_root(url, work_dir=tmp_path / "m", storage_options=s3, quiet=True):
+                pass

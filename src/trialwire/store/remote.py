@@ -27,6 +27,7 @@ The command line calls `output_root(out)`: a local path passes through untouched
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -40,7 +41,7 @@ from typing import Any, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .dataset import MANIFEST, Store, fsync_write
+from .dataset import MANIFEST, Store, StoreLocked, fsync_write
 from .schemas import TABLES
 
 CORPUS_DIR = "_corpus"
@@ -169,7 +170,8 @@ def publish(local_root: Path | str, url: str, storage_options: dict[str, Any] | 
     """Upload the mirror's committed state: new part files, corpus tables, then the manifest.
 
     expect_manifest_id: the id `pull` returned (None for a store that did not exist); when given,
-    a remote manifest that changed since then raises ConcurrentPublish before anything is listed.
+    a remote manifest that changed since then raises ConcurrentPublish before the manifest is
+    written (the uploaded part files stay unlisted, invisible to readers).
     """
     fs, root = filesystem(url, storage_options)
     local_root = Path(local_root)
@@ -195,9 +197,10 @@ def publish(local_root: Path | str, url: str, storage_options: dict[str, Any] | 
         plain.append((str(path), f"{root}/{table}.parquet"))
     if puts:
         fs.put([lp for lp, _ in puts], [rp for _, rp in puts])
-    if expect_manifest_id is not False and manifest_id(read_manifest(fs, root)) != expect_manifest_id:
+    current = read_manifest(fs, root)
+    if expect_manifest_id is not False and manifest_id(current) != expect_manifest_id:
         raise ConcurrentPublish(f"{url} was published by another run since this run pulled it")
-    previous = read_manifest(fs, root) or {}
+    previous = current or {}
     manifest = {"format": 1, "files": store.files, "corpus": corpus,
                 "published_at": datetime.now(timezone.utc).isoformat()}
     fs.pipe_file(f"{root}/{MANIFEST}", json.dumps(manifest, indent=1, sort_keys=True).encode())  # commit
@@ -222,13 +225,29 @@ def output_root(out: str | os.PathLike, work_dir: Path | str | None = None,
         return
     url = normalise_url(out)
     local = mirror_dir(url, work_dir)
-    with Store(local).locked(wait_s=0):  # one pull per mirror at a time; the run locks again
-        pulled = pull(url, local, storage_options)
-    yield local
-    done = publish(local, url, storage_options, expect_manifest_id=pulled["manifest_id"])
+    with mirror_session(local):  # pull, run and publish of one command; the run takes OUT/.lock itself
+        with Store(local).locked(wait_s=0):  # recovers what a crashed run left before the pull
+            pulled = pull(url, local, storage_options)
+        yield local
+        done = publish(local, url, storage_options, expect_manifest_id=pulled["manifest_id"])
     if not quiet:
         print(f"trialwire: published {done['uploaded']} file(s) and the manifest to {url} "
               f"(pulled {pulled['fetched']} into {local})", file=sys.stderr)
+
+
+@contextmanager
+def mirror_session(local_root: Path) -> Iterator[None]:
+    """One command per mirror folder from its pull to its publish (`.remote.lock`)."""
+    local_root.mkdir(parents=True, exist_ok=True)
+    with open(local_root / ".remote.lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreLocked(f"another trialwire run is using the mirror {local_root}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def read_table(url: str, table: str, columns: list[str] | None = None,
