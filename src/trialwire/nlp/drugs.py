@@ -27,7 +27,7 @@ from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, IS_STOP, LENGTH, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..kb import DrugKB, load_kb, name_key
+from ..kb import US_SUFFIX, DrugKB, load_kb, name_key
 from ..paths import MODELS_DIR
 from .mention import Mention, add_mention, mentions
 from .sentences import doc_text
@@ -230,7 +230,7 @@ class DrugMatcher:
 
         # US suffixed names whose base the KB knows (lebrikizumab-lbkz when the KB lacks it)
         for m in US_SUFFIXED.finditer(text):
-            if not free(m.start(), m.end()):
+            if not free(m.start(), m.end()) or not US_SUFFIX.match(m.group(0).lower()):
                 continue
             entry = self.kb.resolve(m.group(1))
             if entry is not None and token_key(m.group(1)) not in self.rules.stop_keys:
