@@ -415,9 +415,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cores", default="1,2", help="comma-separated process counts to compare (default 1,2)")
     ap.add_argument("--speedup", action="store_true", help="also run --runner dask --workers 1 (speed-up 1 -> 2)")
     ap.add_argument("--single-core-docs", type=int, default=300,
-                    help="when 1 is not in --cores: texts for the one-core pipeline speed (default 300)")
+                    help="when 1 is not in --cores: texts for the one-core pipeline speed (default 300; 0: skip)")
     ap.add_argument("--batch-size", type=int, default=64, help="nlp.pipe batch size of the bare pass (config: 64)")
     ap.add_argument("--no-incremental", action="store_true")
+    ap.add_argument("--no-warmup", action="store_true", help="skip the unmeasured 3-document run first")
     ap.add_argument("--shared-api", action="store_true",
                     help="also run the headline command against one running Prefect API server (PREFECT_API_URL)")
     ap.add_argument("--no-reconcile", action="store_true", help="leave reconciliation out of the e2e runs")
@@ -452,10 +453,11 @@ def main(argv: list[str] | None = None) -> int:
                                 "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
                                 "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]},
                     "pipeline": pipeline_facts(), "reconcile_included": reconcile, "modes": []}
-    print("warm-up run (not measured) ...", flush=True)
-    warm_up(work, env, reconcile)
+    if not a.no_warmup:
+        print("warm-up run (not measured) ...", flush=True)
+        warm_up(work, env, reconcile)
 
-    if 1 not in cores:
+    if 1 not in cores and a.single_core_docs > 0:
         n1 = min(a.docs, a.single_core_docs)
         print(f"pipeline on one core, first {n1} texts ...", flush=True)
         one = bare_pipe(corpus_root, n1, 1, a.batch_size, a.timeout)

@@ -35,8 +35,8 @@ def transient(task_, task_run, state) -> bool:
 @task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient, cache_policy=NONE)
 def discover(out: str, sources: list[str], config: str | None, run_id: str, progress: bool) -> core.Discovery:
     bar = core.progress_bar("reading", progress)
-    found = core.discover(Store(Path(out)), sources, config, run_id, progress=bar.update if bar else None)
-    if bar:
+    found = core.discover(Store(Path(out)), sources, config, run_id, progress=bar.update if bar is not None else None)
+    if bar is not None:
         bar.close()
     get_run_logger().info("discovered %d new, %d unchanged, %d quarantined %s", found.new, found.skipped,
                           found.quarantined, found.quarantine_reasons or "")
@@ -91,9 +91,9 @@ def ingest(source: str | list[str] = "data/raw", out: str = "data/processed", co
         results = []
         for i, job in enumerate(jobs):
             results.append(futures[i].result() if futures else process_batch(*job))
-            if bar:
+            if bar is not None:
                 bar.update(1)
-        if bar:
+        if bar is not None:
             bar.close()
         run = core.commit_run(store, found, results, started)
         summary = core.run_summary(run, found, results)

@@ -2,6 +2,9 @@
 
     .venv/bin/python models/ner/train.py all          # convert -> vectors -> final training -> package -> evaluate
     .venv/bin/python models/ner/train.py run NAME     # one named experiment (train on BC5CDR train, score on dev)
+    .venv/bin/python models/ner/train.py final [--base-run NAME] [--max-steps N] [--no-package]
+                                                      # final training only (reuses corpus/ and vectors if present)
+    .venv/bin/python models/ner/train.py package DIR  # package a trained pipeline DIR -> models/ner/bc5cdr
     .venv/bin/python models/ner/train.py list         # list the named experiments and their recorded dev scores
 
 Steps of ``all``:
@@ -46,6 +49,7 @@ RUNS: dict[str, dict] = {
     "r1_base": dict(train=["bc5cdr_train"], vectors=False, overrides={}),
     "r2_vec": dict(train=["bc5cdr_train"], vectors=True, overrides=dict(VEC)),
     "r3_vec_ncbi": dict(train=["bc5cdr_train", "ncbi_disease"], vectors=True, overrides=dict(VEC)),
+    # r4 was never run: r3 (NCBI) and r7 (ADE) each lowered dev F1 on their own
     "r4_vec_ncbi_ade": dict(train=["bc5cdr_train", "ncbi_disease", "ade"], vectors=True, overrides=dict(VEC)),
     "r5_vec_rows": dict(train=["bc5cdr_train"], vectors=True, overrides={**VEC, **ROWS}),
     "r6_vec_rows_h128": dict(train=["bc5cdr_train"], vectors=True, overrides={**VEC, **ROWS, **H128}),

@@ -45,6 +45,17 @@ LEADING_MODIFIERS = re.compile(r"^(?:(?:mild|moderate|severe|mild[- ]to[- ]moder
 SHORT_FORM = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]{1,4}(?![\w-])")
 
 
+HEADING_END = re.compile(r"[\w)?'\u2019\u201d\"]$")
+BULLET = re.compile(r"^[-*\u2022\u00b7\u2013\u2014>]")
+
+
+def is_heading(raw: str, t: str) -> bool:
+    """A line on its own that reads as a heading or a Q&A question: short, not a bullet, and not
+    ended like a sentence ("Safety", "Side effects", "Q: What side effects should I expect?")."""
+    return (raw.endswith("\n") and len(t.split()) <= 12 and not BULLET.match(t)
+            and bool(HEADING_END.search(t)))
+
+
 def initials(name: str) -> str:
     """"atopic dermatitis" -> "AD", "Alzheimer's disease" -> "AD", "type 2 diabetes" -> "T2D"."""
     words = [w for w in re.split(r"[\s\-]+", APOS_S.sub("", name)) if w]
@@ -71,9 +82,11 @@ class ContextRules:
     indication_after: re.Pattern
     adverse_sentence: re.Pattern
     adverse_list_head: re.Pattern
+    adverse_section_head: re.Pattern
     negated_before: re.Pattern
     not_indication_before: re.Pattern
     not_adverse_before: re.Pattern
+    not_adverse_after: re.Pattern
     adverse_weak: re.Pattern
     drug_reference: re.Pattern
     list_continuation: re.Pattern
@@ -159,11 +172,20 @@ class ConditionMatcher:
     def adverse_sentences(self, sents, drug_sents: set[int]) -> set[int]:
         """Indexes of sentences about harms: strong-cue sentences, weak-cue sentences that name a
         drug or the treatment, and the short lines under a list head."""
-        out, in_list = set(), False
+        out, in_list, in_section = set(), False, False
         for k, sent in enumerate(sents):
             t = sent.text.strip()
             if not t:
                 continue
+            if is_heading(sent.text, t):
+                # a heading ("Safety", "Q: What side effects should I expect?") opens or closes a
+                # section about harms; its sentences up to the next heading are about harms
+                in_section = bool(self.rules.adverse_section_head.search(t))
+                if in_section:
+                    out.add(k)
+                    continue
+            elif in_section:
+                out.add(k)
             if self.rules.adverse_list_head.search(t):
                 out.add(k)
                 in_list = True
@@ -197,7 +219,7 @@ class ConditionMatcher:
             return ("adverse" if adverse and re.search(r"\b(?:with|of|in)\s*$", before) and
                     not re.search(r"\b(?:patients|people|adults|those|participants) with\s*$", before)
                     else "indication"), negated
-        if adverse and self.rules.not_adverse_before.search(before):
+        if adverse and (self.rules.not_adverse_before.search(before) or self.rules.not_adverse_after.match(after)):
             return "mention", negated
         return ("adverse" if adverse else "mention"), negated
 

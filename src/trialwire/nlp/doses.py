@@ -42,6 +42,9 @@ def _read_tsv(path: Path) -> list[tuple[str, str]]:
     return rows
 
 
+SAME_DOSE = re.compile(r"\bthe\s+same\s+(?:dose|doses|amount|regimen)(?:\s+(?:given|administered|injected|taken))?\s*$", re.I)
+
+
 def sent_of(starts: list[int], char: int) -> int:
     return max(0, bisect_right(starts, char) - 1)
 
@@ -84,6 +87,7 @@ class DoseFinder:
         self.loading = re.compile("|".join(p for p, c in cue_rows if c == "loading"), re.I)
         self.loading_after = re.compile(rf"^\s*(?:{'|'.join(p for p, c in cue_rows if c == 'loading_after')})", re.I)
         self.escalation = re.compile("|".join(p for p, c in cue_rows if c == "escalation"), re.I)
+        self.single_loading = re.compile("|".join(p for p, c in cue_rows if c == "single_loading") or r"(?!x)x", re.I)
         self.regimen = re.compile("|".join(p for p, c in cue_rows if c == "regimen"), re.I)
         self.placebo_after = re.compile(r"^\s*(?:matching\s+)?placebo\b", re.I)
 
@@ -202,6 +206,25 @@ class DoseFinder:
                 prior = [t for t in tr if t.start_char < h.start]
                 t = prior[-1] if prior else tr[0]
                 h.trial = t.norm
+        # a dose whose sentence names no route takes the route of the one or two sentences before it
+        # ("X is a subcutaneous injection. Treatment starts with 500 mg ..."), when that sentence
+        # names the same drug or no drug and no other route word comes in between
+        # (a sentence with doses of its own passes its route only to a loading dose: "subcutaneous
+        # X 300 mg weekly ... Both arms began with a 600-mg loading dose")
+        dose_sents = {h.sent for h in hits}
+        for h in hits:
+            if h.route is not None:
+                continue
+            loading = bool(self.loading.search(text[max(0, h.start - 60):h.end + 40]))
+            for si in (h.sent - 1, h.sent - 2):
+                cands = routes_by_sent.get(si, [])
+                sdrugs = {d.norm for d in drugs_by_sent.get(si, [])}
+                if si < 0 or (sdrugs and h.drug not in sdrugs) or (si in dose_sents and not loading):
+                    break
+                if cands:
+                    if len({r[2] for r in cands}) == 1 and "\n\n" not in text[cands[0][1]:h.start]:
+                        h.route = cands[0][2]
+                    break
         # "increase the dosage every 4 weeks", "in 2.5 mg increments every 4 weeks": an escalation
         # interval, not the frequency of a dose
         freqs = [f for f in freqs if not self.escalation.search(text[max(0, f.start - 45):f.start])]
@@ -241,6 +264,18 @@ class DoseFinder:
                 for h in by_group[best]:
                     if not h.bound:
                         h.codes, h.bound = list(f.codes), True
+        # "300 mg once weekly, the same dose every other week": the dose list just before takes
+        # that frequency too (one more row per frequency)
+        for fi, f in enumerate(freqs):
+            if fi in bound_freqs or not SAME_DOSE.search(text[max(0, f.start - 40):f.start]):
+                continue
+            fsent = sent_of(starts, f.start)
+            prior = [g for st, g in group_spans if st < f.start and by_group[g][0].sent == fsent]
+            if prior:
+                bound_freqs.add(fi)
+                for h in by_group[prior[-1]]:
+                    h.codes = list(dict.fromkeys(h.codes + list(f.codes)))
+                    h.bound = True
         # the one unbound frequency of a sentence applies to its unbound doses
         bound_ids = {id(freqs[fi]) for fi in bound_freqs}
         for sent_i, sent_hits in hits_by_sent.items():
@@ -263,6 +298,9 @@ class DoseFinder:
                 h.schedule = sched[0].weeks
                 if len(h.schedule) <= 2 and not h.codes:
                     h.is_loading = True
+            if h.is_loading and not h.codes and (not h.schedule or len(h.schedule) == 1) and \
+                    self.single_loading.search(text[max(s0, h.start - 40):min(s1, h.end + 30)]):
+                h.codes = ["ONCE"]  # "a 600-mg loading dose on day 1": one dose
         # a regimen sentence without amounts applies to the doses stated just before it
         hit_sents = {h.sent for h in hits}
         for si, sfreqs in sorted(freqs_by_sent.items()):

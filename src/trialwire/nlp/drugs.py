@@ -133,6 +133,8 @@ class DrugRules:
         m = re.match(r"([A-Za-z]+)", text)
         if m is None or m.group(1).upper() in self.code_exclude:
             return False
+        if len(m.group(1)) > 5:
+            return False  # "KEYNOTE-189", "SURMOUNT-1": a word with a number is a trial name; codes have short prefixes
         digits = re.sub(r"\D", "", text)
         if m.group(1) in self.zip_prefixes and re.fullmatch(r"[A-Z]{2} \d{5}", text):
             return False  # "Thousand Oaks, CA 91320"

@@ -8,6 +8,7 @@ paths in component settings are resolved against the models folder by the compon
 from __future__ import annotations
 
 import hashlib
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,11 @@ from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  registers 
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 from spacy.language import Language
 from spacy.util import load_config, load_model_from_config, registry
+
+# Known-harmless noise: scispacy's abbreviation detector has an empty global matcher (W036), and
+# spaCy compiles a tokenizer regex that newer Pythons flag as a possible set union.
+warnings.filterwarnings("ignore", message=r"\[W036\]")
+warnings.filterwarnings("ignore", message="Possible set union", category=FutureWarning)
 
 from .. import __version__
 from ..kb import load_kb
