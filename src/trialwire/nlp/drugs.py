@@ -201,7 +201,8 @@ class DrugMatcher:
                 entry = resolve(key)
                 if entry is not None:
                     best = (j, entry, key)
-            if best is not None and best[2] not in stop and name_key(best[1].canonical_name) not in stop:
+            if best is not None and best[2] not in stop and name_key(best[1].canonical_name) not in stop \
+                    and not best[2].isdigit():  # "1.600" (a count with a thousands dot) is no drug code
                 j, entry, _ = best
                 found.append((rows[i][0], rows[j][1], entry))
                 i = j + 1
@@ -407,8 +408,8 @@ class DrugMatcher:
             return []  # a KB name: already a DRUG mention of its own concept
         if name.islower() and not (self.rules.stem_of(name) or US_SUFFIXED.fullmatch(name)):
             return []
-        if name.isupper() and not self.rules.is_code(name):
-            return []  # an abbreviation (AD, OX), not a name
+        if name.isupper() and not self.rules.is_code(name) and not (len(name) >= 5 and name.isalpha()):
+            return []  # an abbreviation (AD, OX), not a name; press releases print brands in capitals (RINVOQ)
         if name.lower() in self.rules.ordinary:
             return []  # an ordinary word ("Phase", "Eczema"), not a name
         if not free(start, start + len(name)):

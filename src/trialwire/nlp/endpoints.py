@@ -225,7 +225,11 @@ class EndpointFinder:
         return out
 
 
-def _timepoints(text: str, hits: list[EndpointHit], starts: list[int], dosing_sents: set[int]) -> None:
+def _timepoints(text: str, hits: list[EndpointHit], starts: list[int], dosing_sents: set[int],
+                harms: frozenset[int] = frozenset()) -> None:
+    """`harms`: start offsets of names reported as adverse events; an endpoint that is also a harm
+    (ARIA-E incidence) keeps only the weeks its own sentence gives, never the document's
+    assessment week."""
     weeks = week_mentions(text)
     by_sent: dict[int, list] = {}
     for w in weeks:
@@ -256,7 +260,8 @@ def _timepoints(text: str, hits: list[EndpointHit], starts: list[int], dosing_se
         at = [v for w in ws if w.kind == "at" for v in w.weeks]
         if not at:
             at = [v for w in ws if w.kind == "duration" for v in w.weeks]
-        if not at and not any(w.kind in ("length", "until") for w in ws) and doc_week is not None:
+        if not at and not any(w.kind in ("length", "until") for w in ws) and doc_week is not None \
+                and h.start not in harms:
             at = [doc_week]
         h.weeks = list(dict.fromkeys(at))
 
@@ -349,7 +354,8 @@ def make_endpoints(nlp: Language, name: str, vocab: str, phrases: str, defaults:
         starts = [s for s, _ in sents]
         dosing_sents = {bisect_right(starts, m.start_char) - 1 for m in mentions(doc)
                         if m.label in ("DOSE", "FREQUENCY")}
-        _timepoints(text, hits, starts, dosing_sents)
+        harms = frozenset(m.start_char for m in mentions(doc, "ADVERSE_EVENT"))
+        _timepoints(text, hits, starts, dosing_sents, harms)
         trials_by_sent: dict[int, list[Mention]] = {}
         for t in mentions(doc, "TRIAL_NAME"):
             trials_by_sent.setdefault(bisect_right(starts, t.start_char) - 1, []).append(t)

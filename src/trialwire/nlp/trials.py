@@ -68,6 +68,10 @@ def name_pattern(title_stop: list[str], stop: set[str]) -> re.Pattern:
 
 SIBLING = re.compile(r"(?:\s*,\s*-?|\s+(?:and|or|&)\s+-?|\s*/\s*)(\d{1,2})\b"
                      r"(?=\s*(?:(?:,|and|or|&|/)\s*\d|trials?\b|stud(?:y|ies)\b|(?:are|were|have|had|showed|met)\b|[),;:]|\.(?!\d)|$))")
+REGISTRY_AFTER = re.compile(r"^\s*[(\[][^()\[\]]{0,40}?\b(?:NCT\s?\d{8}|ISRCTN|EudraCT|jRCT)")
+# "STEP 1, a phase 3 trial registered as NCT03548935": a registry id given in an appositive
+REGISTERED_AS = re.compile(r"\s*,\s*(?:an?|the)\s+[^.()\n]{0,60}?\b(?:registered|listed)\s+(?:as|under|with)\s+"
+                           r"(?:(?:ClinicalTrials\.gov|the)\s+)?(?:(?:number|identifier|ID)\s+)?", re.I)
 REGISTRY_ID = re.compile(r"^(?:NCT|ISRCTN|jRCT|EudraCT)\s?\d|^\d{4}-\d{6}")
 
 
@@ -135,7 +139,8 @@ class TrialFinder:
         self.appositive = re.compile(rf"^[^\S\n]*,[^\S\n]*(?:is[^\S\n]+)?(?:an?|the)[^\S\n]+(?:[\w\-]+[^\S\n]+){{0,4}}?(?:{self.kw})\b", re.I)
         self.is_a = re.compile(rf"^[^\S\n]+(?:is|was|are|were)[^\S\n]+(?:(?:an?|the|two|both)[^\S\n]+)?(?:[\w\-]+[^\S\n,]+){{0,5}}?(?:{self.kw})\b", re.I)
         self.weak_after = re.compile(rf"^\s*{paren}{mods}(?:{alt(r.get('weak_keywords', []))})\b", re.I)
-        self.kw_before = re.compile(rf"\b(?:{alt(r.get('keywords_before', []))})\s*$", re.I)
+        # "a third phase 3 trial, ECZTRA 3, tested ...": the name may follow the trial word after a comma
+        self.kw_before = re.compile(rf"\b(?:{alt(r.get('keywords_before', []))})\s*,?\s*$", re.I)
         self.phase_before = re.compile(rf"\bphase\s*{PHASE_VALUE}\s+(?:(?:{self.mod})\s+){{0,3}}$", re.I)
         self.list_gap = re.compile(rf"^\s*{paren}(?:,\s*(?:and|or)?|;|and|or|&)\s*-?$", re.I)
         self.list_open = re.compile(rf"(?:{self.kw})\s*[(\[]\s*$", re.I)
@@ -169,6 +174,7 @@ class TrialFinder:
         out = []
         hinted: set[str] = set()
         self.hinted = hinted
+        title_stems: set[str] = set()  # stems of "Title Words N" names taken so far ("Measure Up")
         for m in self.name_re.finditer(text):
             s, e, name = m.start(), m.end(), m.group("name")
             german = re.match(r"^(.+?)-(?:Studie|Studien|Programm|Phase)$", name)
@@ -202,10 +208,18 @@ class TrialFinder:
             if name.isupper() and len(name) > 3 and s > 0 and text[max(0, s - 40):s].isupper() and "\n" not in text[max(0, s - 40):s]:
                 continue  # inside an all-caps heading or dateline
             if re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)?[ ]\d{1,2}", name):
-                if not self.trial_after.match(text[e:e + 120].split("\n", 1)[0]) and not re.match(
+                line_after = text[e:e + 120].split("\n", 1)[0]
+                if REGISTRY_AFTER.match(line_after) or self.appositive.match(line_after) \
+                        or self.is_a.match(line_after):
+                    title_stems.add(re.sub(r"\s?\d+$", "", name))  # "Measure Up 1 (NCT03569293)", "Measure Up 1, a phase 3 study"
+                elif re.sub(r"\s?\d+$", "", name) in title_stems:
+                    hinted.add(name_key(name))  # a sibling of a name already taken ("alongside Measure Up 2")
+                elif not self.trial_after.match(line_after) and not re.match(
                         r"\s*(?:,|and|or)\s+[A-Z][a-z]+(?: [A-Z][a-z]+)? \d", text[e:e + 40]) and not \
                         self.trial_after.match(re.sub(r"^\s*(?:,|and|or)\s+[A-Z][a-z]+(?: [A-Z][a-z]+)? \d{1,2}", "", text[e:e + 120])):
                     continue  # "Measure Up 1" only right before a trial word ("the Measure Up 1 and Measure Up 2 trials")
+                else:
+                    title_stems.add(re.sub(r"\s?\d+$", "", name))
             out.append(Cand(s, e, name, name_key(name), bisect_right(starts, s) - 1))
             # "SOLO 1 and 2", "ADvocate 1 and 2": the bare number names the sibling trial
             num = re.match(r"^(.*?[A-Za-z])([\s-]?)(\d{1,2})$", name)
@@ -343,7 +357,8 @@ def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
             gap_after = text[c.end:m.start_char]
             gap_before = text[m.end_char:c.start] if c.start >= m.end_char else None
             if (c.end <= m.start_char and (re.fullmatch(r"\s*[(\[][^()\[\]]{0,40}", gap_after)
-                                            or link_after.fullmatch(gap_after))) or \
+                                            or link_after.fullmatch(gap_after)
+                                            or REGISTERED_AS.fullmatch(gap_after))) or \
                     (gap_before is not None and re.fullmatch(r"\s*[(\[]\s*", gap_before)):
                 info = infos[c.trial_key]
                 if reg == "nct":
