@@ -166,6 +166,7 @@ def _bare_worker(corpus_dir: str, n_docs: int, shard: int, k: int, batch_size: i
 
     texts = corpus.read_texts(corpus_dir, n_docs)[shard::k]
     nlp = build_pipeline()
+    batch_size = batch_size or nlp.batch_size  # the config's [nlp] batch_size, as the flow's nlp.pipe uses
     for _ in nlp.pipe(texts[:8], batch_size=batch_size):  # warm-up: lazy tables, first allocations
         pass
     barrier.wait()
@@ -174,11 +175,11 @@ def _bare_worker(corpus_dir: str, n_docs: int, shard: int, k: int, batch_size: i
     for doc in nlp.pipe(texts, batch_size=batch_size):
         tokens += len(doc)
     dt = time.perf_counter() - t0
-    queue.put({"shard": shard, "seconds": dt, "docs": len(texts), "tokens": tokens,
+    queue.put({"shard": shard, "seconds": dt, "docs": len(texts), "tokens": tokens, "batch_size": batch_size,
                "words": sum(len(t.split()) for t in texts)})
 
 
-def bare_pipe(corpus_dir: Path, n_docs: int, k: int, batch_size: int, timeout: float = 7200) -> dict:
+def bare_pipe(corpus_dir: Path, n_docs: int, k: int, batch_size: int = 0, timeout: float = 7200) -> dict:
     """`nlp.pipe` over all texts split across k fresh processes (one core each)."""
     ctx = mp.get_context("spawn")
     barrier, queue = ctx.Barrier(k), ctx.Queue()
@@ -195,7 +196,8 @@ def bare_pipe(corpus_dir: Path, n_docs: int, k: int, batch_size: int, timeout: f
     what = "nlp.pipe, 1 process" if k == 1 else f"nlp.pipe, {k} processes ({k} shards of the texts)"
     return {"mode": f"bare-{k}", "what": what, "cores": k,
             "docs": sum(s["docs"] for s in shards), "words": words, "tokens": sum(s["tokens"] for s in shards),
-            "pass_seconds": round(seconds, 2), "words_per_s": round(words / seconds, 1),
+            "batch_size": shards[0]["batch_size"], "pass_seconds": round(seconds, 2),
+            "words_per_s": round(words / seconds, 1),
             "docs_per_s": round(n_docs / seconds, 2), **{f"phase_{k_}": v for k_, v in phase.stats().items()}}
 
 
@@ -416,7 +418,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speedup", action="store_true", help="also run --runner dask --workers 1 (speed-up 1 -> 2)")
     ap.add_argument("--single-core-docs", type=int, default=300,
                     help="when 1 is not in --cores: texts for the one-core pipeline speed (default 300; 0: skip)")
-    ap.add_argument("--batch-size", type=int, default=64, help="nlp.pipe batch size of the bare pass (config: 64)")
+    ap.add_argument("--batch-size", type=int, default=0,
+                    help="nlp.pipe batch size of the bare pass (default: the pipeline config's, as the flow uses)")
     ap.add_argument("--no-incremental", action="store_true")
     ap.add_argument("--no-warmup", action="store_true", help="skip the unmeasured 3-document run first")
     ap.add_argument("--shared-api", action="store_true",

@@ -106,3 +106,36 @@ def test_undefined_short_form_of_a_named_condition(nlp):
     doc = nlp("Rocatinlimab is studied in atopic dermatitis. Adults with moderate-to-severe AD took part.")
     ad = [m for m in doc._.mentions if m.text == "AD"]
     assert len(ad) == 1 and ad[0].norm == "atopic dermatitis" and ad[0].data["context"] == "indication"
+
+
+def test_harms_under_a_safety_heading_and_comparative_cue(nlp):
+    # sentences under a "Safety" / "Side effects" heading or a Q&A question about side effects are harms;
+    # "X were reported more often with DRUG than with placebo" too; a rarer event is not a harm
+    _, events, _ = facts(nlp, "Rocatinlimab was tested in patients with atopic dermatitis.\n\nSafety\n"
+                              "Injection-site reactions were also reported. Skin infections were less common "
+                              "with the drug.\n\nHow it works\nIt blocks OX40.\n")
+    assert events == {"injection site reaction"}
+    _, events, _ = facts(nlp, "Pyrexia, chills and aphthous ulcers were reported more often with rocatinlimab "
+                              "than with placebo.")
+    assert events == {"pyrexia", "chills", "aphthous ulcer"}
+    _, events, _ = facts(nlp, "Q: What side effects should I expect?\n\nA: Some people feel unwell.\n\n"
+                              "Call your doctor if you have severe stomach pain, as this can be a sign of "
+                              "pancreatitis.\n")
+    assert events == {"pancreatitis"}
+
+
+def test_non_english_harms_and_indications(nlp):
+    conds, events, _ = facts(nlp, "Tralokinumab wurde zur Behandlung von Erwachsenen mit atopischer Dermatitis "
+                                  "zugelassen. Zu den häufigsten Nebenwirkungen zählten Konjunktivitis und "
+                                  "Reaktionen an der Injektionsstelle.")
+    assert conds == {"atopic dermatitis"}
+    assert events == {"conjunctivitis", "injection site reaction"}
+    conds, _, _ = facts(nlp, "Nemolizumab è approvato per la dermatite atopica ed è indicato anche per il "
+                             "prurigo nodulare.")
+    assert conds == {"atopic dermatitis", "prurigo nodularis"}
+
+
+def test_severity_words_of_active_disease(nlp):
+    conds, _, _ = facts(nlp, "Upadacitinib is approved for adults with moderately to severely active rheumatoid "
+                             "arthritis.")
+    assert conds == {"rheumatoid arthritis"}

@@ -99,3 +99,14 @@ def test_packaging_and_escalation_are_not_frequencies(nlp):
     got = doses(nlp, text)
     assert ("tirzepatide", 2.5, "mg", None, "QW") in got and ("tirzepatide", 15.0, "mg", None, "QW") in got
     assert not any(f in ("ONCE", "Q4W") for _, _, _, _, f in got)
+
+
+def test_same_dose_single_loading_dose_and_route_of_sentence_before(nlp):
+    got = doses(nlp, "Patients were assigned to subcutaneous dupilumab 300 mg once weekly, the same dose every "
+                     "other week, or placebo. Both arms began with a 600-mg loading dose on day 1.")
+    assert {("dupilumab", 300.0, "mg", "subcutaneous", "QW"), ("dupilumab", 300.0, "mg", "subcutaneous", "Q2W"),
+            ("dupilumab", 600.0, "mg", "subcutaneous", "ONCE")} <= got
+    got = doses(nlp, "Ebglyss is a subcutaneous injection. Treatment of lebrikizumab starts with two loading "
+                     "doses of 500 mg, followed by 250 mg every two weeks.")
+    assert ("lebrikizumab", 500.0, "mg", "subcutaneous", None) in got
+    assert ("lebrikizumab", 250.0, "mg", "subcutaneous", "Q2W") in got

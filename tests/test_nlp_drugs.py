@@ -160,3 +160,11 @@ def test_more_than_a_number_is_not_a_comparison(nlp):
                                "The sponsor, which also sells Mounjaro, has more than 40,000 staff.\n"
                                "Lebrikizumab worked better than dupilumab in our invented analysis.")
     assert drugs == {"lebrikizumab", "dupilumab"}
+
+
+def test_short_inn_capitalised_brand_and_numbers(nlp):
+    drugs, aliases, _ = records(nlp, "Efgartigimod alfa was studied in 1.600 patients. Later, efgartigimod was "
+                                     "well tolerated.")
+    assert drugs == {"efgartigimod alfa"}
+    drugs, aliases, _ = records(nlp, "AbbVie announced results for upadacitinib (RINVOQ) in adults.")
+    assert drugs == {"upadacitinib"} and ("upadacitinib", "RINVOQ") in aliases

@@ -82,3 +82,15 @@ def test_not_endpoints(nlp):
     text = ("The FDA issued a complete response letter (CRL). Side effects included nausea and weight loss. "
             "Patients with positive amyloid PET scans were enrolled.")
     assert endpoints(nlp, text) == set()
+
+
+def test_lost_at_least_five_percent_and_harm_endpoint_takes_no_document_week(nlp):
+    got = endpoints(nlp, "The primary endpoint was the percent change in body weight at week 72. Most people "
+                         "lost at least 5% of their starting weight by week 72.")
+    assert (">=5% body weight reduction", 72) in {(n.replace("≥", ">="), w) for n, w in got}
+
+
+def test_clinical_remission_repeated_at_another_week(nlp):
+    got = endpoints(nlp, "The primary end point was clinical remission at week 12, assessed with the modified Mayo "
+                         "score. In the maintenance trial, 49.9% of patients were in clinical remission at week 40.")
+    assert {w for n, w in got if n == "Mayo score"} == {12, 40}

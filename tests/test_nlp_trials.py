@@ -89,3 +89,12 @@ def test_sibling_numbers_and_program_numbers(nlp):
     assert got == {"ZETAvance1", "ZETAvance2", "ZETAvance 3"}
     got = {t for t, _, _ in trials(nlp, "In the SOLO 1 and 2 trials, 38% responded; in SOLO 1, 43 percent did.")}
     assert got == {"SOLO 1", "SOLO 2"}
+
+
+def test_title_word_names_by_registry_apposition_and_sibling(nlp):
+    got = trials(nlp, "AbbVie reported results from Measure Up 1 (NCT03569293), a phase 3 study. It is one of "
+                      "three phase 3 studies, alongside Measure Up 2.\nThe evidence comes from STEP 1, a phase 3 "
+                      "trial registered as NCT03548935. A third phase 3 trial, ECZTRA 3, tested the drug.")
+    names = {t: nct for t, nct, _ in got}
+    assert names.get("Measure Up 1") == "NCT03569293" and "Measure Up 2" in names
+    assert names.get("STEP 1") == "NCT03548935" and "ECZTRA 3" in names

@@ -281,6 +281,16 @@ class DrugMatcher:
                                     self.name, 0.9, {"kb_id": entry.concept_id, "in_kb": True,
                                                      "alias_type": entry.alias_type(c.text) or "synonym",
                                                      "canonical": inn}))
+        # "efgartigimod" in a document that names "efgartigimod alfa": the INN without its second word
+        heads = {token_key(d.norm.split()[0]): d for d in drugs
+                 if d.norm and len(d.norm.split()) == 2 and len(d.norm.split()[0]) >= 6}
+        if heads:
+            done = {(m.start_char, m.end_char) for m in late}
+            for c in candidates:
+                d = heads.get(token_key(c.text))
+                if d is not None and (c.start_char, c.end_char) not in done:
+                    late.append(Mention("DRUG", c.start_char, c.end_char, c.text, d.norm, self.name, 0.8,
+                                        {**(d.data or {}), "alias_type": "short_inn", "canonical": d.norm}))
         for m in late:
             add_mention(doc, m)
         drugs.extend(late)

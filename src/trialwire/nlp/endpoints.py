@@ -52,6 +52,8 @@ P_VALUE = re.compile(r"\bp\s*(?:-?value)?\s*(?P<op>[<>=≤≥]|&lt;|&gt;)\s*(?P<
 COMPARATOR = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:to|with)|relative\s+to)\s", re.I)
 THRESHOLD_BEFORE = re.compile(r"(?:≥|>=|&gt;=|at\s+least|greater\s+than|more\s+than|or\s+greater)\s*(?:an?\s+)?$", re.I)
 DIFFERENCE_AFTER = re.compile(r"\s*(?:\(?\s*)?(?:difference|treatment\s+difference|points?\b|percentage\s+points?|relative|slower|reduction\s+in\s+(?:the\s+)?(?:risk|decline))", re.I)
+SENTENCE_GAP = re.compile(r"[.!?]\s|\n")
+REMISSION_NEAR = re.compile(r"\bremission\b", re.I)
 ARM_PHRASE = re.compile(r"\b(?:higher|lower|high|low|middle)[\s-]+dose(?:\s+group|\s+arm)?", re.I)
 
 
@@ -188,6 +190,7 @@ class EndpointFinder:
         out = []
         default_scale = next((s for p, s in self.defaults if p.search(text)), None)
         has_viga = any(h.scale == "vIGA-AD" for h in hits)
+        defined: list[EndpointHit] | None = None  # hits that a document ties to "remission"
         for pattern, template in self.phrases:
             for m in pattern.finditer(text):
                 name = template
@@ -203,6 +206,16 @@ class EndpointFinder:
                                 h.name, h.kind = f"{h.scale} 0/1", "zero_one"
                         continue
                     name = "vIGA-AD 0/1" if has_viga else "IGA 0/1"
+                elif name == "REMISSION":
+                    # "clinical remission" again, at another week: the measure the document tied to
+                    # remission ("clinical remission at week 12, assessed with the modified Mayo score")
+                    if defined is None:  # computed once per document
+                        defined = [h for h in hits if h.kind != "phrase" and REMISSION_NEAR.search(
+                            text, max(0, h.start - 120), h.end + 120)]
+                    if not defined or any(abs(h.start - m.start()) < 400 and not SENTENCE_GAP.search(
+                            text, min(h.end, m.end()), max(h.start, m.start())) for h in defined):
+                        continue  # the mention that defined it (same sentence)
+                    name = defined[0].name
                 elif name == "RESPONDER_DEFAULT":
                     if not default_scale:
                         continue
@@ -249,6 +262,9 @@ def _timepoints(text: str, hits: list[EndpointHit], starts: list[int], dosing_se
     elif len(any_weeks) == 1:
         doc_week = next(iter(any_weeks))
     semis = [m.start() for m in re.finditer(";", text)]
+    hits_by_sent: dict[int, list[EndpointHit]] = {}
+    for h in sorted(hits, key=lambda x: x.start):
+        hits_by_sent.setdefault(bisect_right(starts, h.start) - 1, []).append(h)
     for h in hits:
         si = bisect_right(starts, h.start) - 1
         ws = by_sent.get(si, [])
@@ -258,6 +274,20 @@ def _timepoints(text: str, hits: list[EndpointHit], starts: list[int], dosing_se
         if any(w.kind == "at" for w in clause):
             ws = clause
         at = [v for w in ws if w.kind == "at" for v in w.weeks]
+        if len(set(at)) > 1 and len(hits_by_sent.get(si, [])) > 1:
+            # "remission by CDAI at week 24, ... and endoscopic remission by SES-CD at week 48": each
+            # endpoint takes the week stated after it, before the next endpoint of the sentence
+            # (else the one stated just before it)
+            row = hits_by_sent[si]
+            k = row.index(h)
+            nxt = next((x.start for x in row[k + 1:] if x.start >= h.end), None)
+            own = [v for w in ws if w.kind == "at" and w.start >= h.end and (nxt is None or w.start < nxt)
+                   for v in w.weeks]
+            if not own:
+                prev_end = max((x.end for x in row[:k] if x.end <= h.start), default=-1)
+                own = [v for w in ws if w.kind == "at" and prev_end <= w.start < h.start for v in w.weeks]
+            if own:
+                at = own
         if not at:
             at = [v for w in ws if w.kind == "duration" for v in w.weeks]
         if not at and not any(w.kind in ("length", "until") for w in ws) and doc_week is not None \
