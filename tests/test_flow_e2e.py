@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import RAW, ROOT, SHARED
-from trialwire.store import TABLES, Store
+from trialwire.store import TABLES
 
 CONTRACT = ["documents", "drugs", "drug_aliases", "conditions", "trials", "doses", "endpoints",
             "adverse_events", "aliases", "conflicts"]

@@ -55,7 +55,7 @@ def test_sizes_ratio_and_arms(nlp):
     assert tr[0].randomization_ratio == "3:2:2" and tr[0].ratio_matches_arms is True
     assert tr[0].arm_sizes == [328, 217, 222]
     sizes = records(nlp, text, "sample_sizes")
-    assert any(s.n == 1500 and s.trial is None and s.qualifier == "nearly" for s in sizes)
+    assert any(s.n == 1500 and s.trial is None and s.qualifier == "approximate" for s in sizes)
     tr = records(nlp, "The SIGMA-2 study enrolled 2,539 participants; patients were randomized 3:1 to drug or placebo.",
                  "trials")
     assert tr[0].enrolled == 2539 and tr[0].randomization_ratio == "3:1"

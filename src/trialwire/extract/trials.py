@@ -2,11 +2,30 @@
 one Trial row per trial per document (named, or NCT-only with `trial` null)."""
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Doc
 
 from .provenance import SentenceIndex
 from .records import Record, SampleSize, Trial
 
+
+
+APPROXIMATE = re.compile(r"^(?:approx\w*\.?|about|around|nearly|almost|roughly|some|close to|~|circa|an? estimated|estimated"
+                         r"|up to|fewer than|less than|just under|under)$", re.I)
+LOWER_BOUND = re.compile(r"^(?:lower_bound|more than|over|just over|at least|greater than|exceeding|>|≥|upwards of)$", re.I)
+
+
+def schema_qualifier(words: str | None) -> str | None:
+    """The words before a count ("nearly", "more than") as the schema's exact / approximate / lower_bound."""
+    if words is None:
+        return None
+    q = re.sub(r"\s+", " ", words.strip().lower())
+    if q in ("", "exact", "a total of"):
+        return "exact"
+    if q == "approximate" or APPROXIMATE.match(q):
+        return "approximate"
+    return "lower_bound" if LOWER_BOUND.match(q) else "exact"
 
 def trial_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
     out: list[Record] = []
@@ -23,6 +42,6 @@ def trial_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
                          ratio_matches_arms=t.get("ratio_matches_arms"), drug=t.get("drug")))
     for s in doc.user_data.get("trialwire.sample_sizes", []):
         out.append(SampleSize(index.prov(doc_id, s["start"], s["end"], "trialwire_trials", 0.8),
-                              n=s["n"], trial=s.get("trial"), qualifier=s.get("qualifier"), scope=s.get("scope"),
+                              n=s["n"], trial=s.get("trial"), qualifier=schema_qualifier(s.get("qualifier")), scope=s.get("scope"),
                               population=s.get("population")))
     return out

@@ -97,7 +97,7 @@ class WeekMention:
 
 
 WEEK_LIST = re.compile(
-    rf"\b(?:at\s+|on\s+)?weeks\s+(\d+(?:\s*,\s*\d+)*(?:\s*,?\s*(?:and|&)\s*\d+)?)\b"
+    r"\b(?:at\s+|on\s+)?weeks\s+(\d+(?:\s*,\s*\d+)*(?:\s*,?\s*(?:and|&)\s*\d+)?)\b"
     rf"|\b(?:at\s+)?weeks?\s+(\d+)\s+and\s+(?:weeks?\s+)?(\d+)\b", re.I)
 WEEK_SINGLE = re.compile(
     rf"\b(?P<prep>for\s+at\s+least|for\s+up\s+to|at\s+least|at|by|through|thru|until|till|to|within|after|over|for|from|in|beyond|"

@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..extract.trials import schema_qualifier
 from .corpus import Corpus, SourceDoc, key
 
 UNNAMED = "trials (unnamed)"
@@ -69,20 +70,9 @@ def prov(r: dict) -> dict:
             "end": r.get("end_char"), "confidence": 1.0 if r.get("confidence") is None else r["confidence"]}
 
 
-APPROX_WORDS = re.compile(r"^(?:approx\w*|about|around|nearly|almost|roughly|some|close to|~|circa|estimated)$", re.I)
-BOUND_WORDS = re.compile(r"^(?:lower_bound|more than|over|at least|greater than|exceeding|>|≥|upwards of)$", re.I)
-
-
 def norm_qualifier(q: str | None) -> str:
-    """The schema's qualifier (exact, approximate, lower_bound) from what an extractor wrote."""
-    q = (q or "").strip().lower()
-    if not q or q == "exact":
-        return "exact"
-    if q == "approximate" or APPROX_WORDS.match(q):
-        return "approximate"
-    if BOUND_WORDS.match(q):
-        return "lower_bound"
-    return "exact"
+    """The schema's qualifier, also for rows written before extraction normalised it."""
+    return schema_qualifier(q) or "exact"
 
 
 def fmt_count(n: float, qualifier: str | None) -> str:
