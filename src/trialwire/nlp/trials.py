@@ -117,6 +117,7 @@ class TrialInfo:
     ratio: str | None = None
     ratio_matches_arms: bool | None = None
     assertion: str | None = None
+    link_span: tuple[int, int] | None = None  # where the text ties the name to its NCT id
 
     @property
     def name(self) -> str | None:
@@ -362,7 +363,9 @@ def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
                     (gap_before is not None and re.fullmatch(r"\s*[(\[]\s*", gap_before)):
                 info = infos[c.trial_key]
                 if reg == "nct":
-                    info.nct = info.nct or m.norm
+                    if info.nct is None:
+                        info.nct = m.norm
+                        info.link_span = (min(c.start, m.start_char), max(c.end, m.end_char))
                 else:
                     info.ids.setdefault(reg, m.norm)
                 linked.add(k)
@@ -463,7 +466,9 @@ def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
                         "short_forms": [n for n in info.names if n != info.name and name_key(n) != name_key(info.name)],
                         "ids": info.ids, "enrolled": info.enrolled, "arm_sizes": info.arm_sizes,
                         "randomization_ratio": info.ratio, "ratio_matches_arms": info.ratio_matches_arms,
-                        "start": info.first, "end": info.first_end, "assertion": info.assertion,
+                        # a linked trial's evidence is the statement of the link, else its first mention
+                        "start": (info.link_span or (info.first, 0))[0],
+                        "end": (info.link_span or (0, info.first_end))[1], "assertion": info.assertion,
                         "drug": trial_drug.get(info.key)})
     doc.user_data["trialwire.trials"] = summary + nct_only
     doc.user_data["trialwire.sample_sizes"] = sizes
