@@ -40,23 +40,29 @@ def print_summary(summary: dict) -> None:
 
 def cmd_ingest(a: argparse.Namespace) -> int:
     from .store import StoreLocked
+    from .store.remote import output_root
     flows = load_flow_module()
     sources = a.sources or ([] if a.config else ["data/raw"])
     try:
-        kwargs = dict(source=sources, out=str(a.out), config=a.config, progress=sys.stderr.isatty() and not a.quiet,
-                      run_reconcile=not a.no_reconcile, lock_wait_s=a.wait)
-        flow = flows.ingest
-        if a.runner == "dask":
-            from prefect_dask import DaskTaskRunner
-            flow = flow.with_options(task_runner=DaskTaskRunner(address=a.dask_address) if a.dask_address
-                                     else DaskTaskRunner(cluster_kwargs={"n_workers": a.workers, "threads_per_worker": 1}))
-            kwargs["concurrent"] = True
-        summary = flow(**kwargs)
+        with output_root(a.out, work_dir=a.work_dir, quiet=a.quiet) as out:
+            summary = run_flow(flows, a, sources, out)
     except StoreLocked as exc:
         print(f"trialwire: {exc}; not started", file=sys.stderr)
         return 3
     print_summary(summary)
     return 0
+
+
+def run_flow(flows, a: argparse.Namespace, sources: list[str], out: Path) -> dict:
+    kwargs = dict(source=sources, out=str(out), config=a.config, progress=sys.stderr.isatty() and not a.quiet,
+                  run_reconcile=not a.no_reconcile, lock_wait_s=a.wait)
+    flow = flows.ingest
+    if a.runner == "dask":
+        from prefect_dask import DaskTaskRunner
+        flow = flow.with_options(task_runner=DaskTaskRunner(address=a.dask_address) if a.dask_address
+                                 else DaskTaskRunner(cluster_kwargs={"n_workers": a.workers, "threads_per_worker": 1}))
+        kwargs["concurrent"] = True
+    return flow(**kwargs)
 
 
 def cmd_reconcile(a: argparse.Namespace) -> int:
@@ -94,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("ingest", help="read sources, extract facts, write Parquet, reconcile")
     p.add_argument("sources", nargs="*", help="folders, files or URLs (default data/raw)")
-    p.add_argument("--out", type=Path, default=Path("data/processed"))
+    p.add_argument("--out", default="data/processed", help="output folder, or an fsspec URL such as s3://bucket/prefix")
+    p.add_argument("--work-dir", type=Path, help="local mirror folder of a URL --out")
     p.add_argument("--config", help="sources YAML (config/sources.example.yaml)")
     p.add_argument("--no-reconcile", action="store_true")
     p.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another run's lock")
