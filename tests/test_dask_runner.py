@@ -2,11 +2,10 @@
 worker processes, one thread each) writes the same rows as the default runner, and each worker
 loads the spaCy pipeline once however many batches it parses."""
 import functools
-import shutil
 
 import pytest
 
-from conftest import RAW, SHARED
+from conftest import copy_samples
 from trialwire.store import TABLES, Store
 
 distributed = pytest.importorskip("distributed")
@@ -17,22 +16,8 @@ BATCH_DOCS = 2  # small batches: ~10 documents make ~5 batches, more than one pe
 
 
 @pytest.fixture(scope="module")
-def prefect():
-    from prefect.testing.utilities import prefect_test_harness
-    with prefect_test_harness(server_startup_timeout=180):
-        yield
-
-
-@pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("inputs")
-    for path in RAW.iterdir():
-        shutil.copy(path, folder / path.name)
-    if (SHARED / "seeds").is_dir():
-        for path in (SHARED / "seeds").iterdir():
-            shutil.copy(path, folder / path.name)
-    (folder / "empty.txt").write_bytes(b"")
-    return folder
+    return copy_samples(tmp_path_factory.mktemp("inputs"))
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """The real Prefect flow on the sample articles and the seeds; Parquet read back with pyarrow."""
 import json
-import shutil
 import subprocess
 import sys
 
@@ -8,7 +7,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import RAW, ROOT, SHARED
+from conftest import ROOT, SHARED, copy_samples
 from trialwire.store import TABLES
 
 CONTRACT = ["documents", "drugs", "drug_aliases", "conditions", "trials", "doses", "endpoints",
@@ -16,20 +15,8 @@ CONTRACT = ["documents", "drugs", "drug_aliases", "conditions", "trials", "doses
 
 
 @pytest.fixture(scope="module")
-def prefect():
-    from prefect.testing.utilities import prefect_test_harness
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
-@pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("inputs")
-    for path in RAW.iterdir():
-        shutil.copy(path, folder / path.name)
-    for path in (SHARED / "seeds").iterdir():
-        shutil.copy(path, folder / path.name)
-    (folder / "empty.txt").write_bytes(b"")
+    folder = copy_samples(tmp_path_factory.mktemp("inputs"))
     (folder / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(500))
     (folder / "broken.txt").write_bytes("Tirzepatide “SURMOUNT-1” ".encode() + b"\xff\xfe\xfa" * 40)
     return folder
