@@ -16,8 +16,9 @@ What it does, in this order, on this machine:
     spawn to exit: interpreter and imports, Prefect start-up, pipeline load, discovery and text
     preparation, parsing, extraction, Parquet staging, commit, reconciliation (when
     trialwire.reconcile provides it) and shutdown. k = 1: the default runner (batches in the flow
-    process; one core). k >= 2: `--runner dask --workers k` (a LocalCluster of k worker
-    processes, one thread each). `--speedup` also runs `--runner dask --workers 1`;
+    process; one core). k >= 2: the default runner on a multi-core machine, `--runner process
+    --workers k` (Prefect's ProcessPoolTaskRunner: k worker processes that load the pipeline as they
+    start). `--speedup` also runs `--runner dask --workers 1` and `--workers 2` (a LocalCluster);
  4. INCREMENTAL: the same command again over the unchanged corpus into the same OUT (a fresh
     process again, so both runs pay the same start-up): time / first run's time;
  5. PEAK RSS: a sampling thread sums the RSS of every process in each measured process tree
@@ -201,6 +202,16 @@ def bare_pipe(corpus_dir: Path, n_docs: int, k: int, batch_size: int = 0, timeou
             "docs_per_s": round(n_docs / seconds, 2), **{f"phase_{k_}": v for k_, v in phase.stats().items()}}
 
 
+RUNNER_WHAT = {"local": "trialwire ingest --runner local (batches in the flow process)",
+               "process": "trialwire ingest (default runner: --runner process --workers {k})",
+               "dask": "trialwire ingest --runner dask --workers {k}"}
+
+
+def default_runner(k: int) -> str:
+    """What `trialwire ingest` picks with k cores: batches in the flow process on one, a pool on more."""
+    return "local" if k == 1 else "process"
+
+
 # ---- end to end ---------------------------------------------------------------------------------
 
 def child_e2e(argv: list[str]) -> None:
@@ -222,7 +233,6 @@ def child_e2e(argv: list[str]) -> None:
                 marks[name] = marks.get(name, 0.0) + time.perf_counter() - t0
         return wrapper
 
-    core.discover = timed("discover", core.discover)
     core.commit_run = timed("commit", core.commit_run)
     core.process_batch = timed("batches_in_flow_process", core.process_batch)
     core.get_pipeline = timed("pipeline_load_in_flow_process", core.get_pipeline)
@@ -259,8 +269,7 @@ def reconcile_available() -> bool:
 
 def e2e_run(corpus_dir: Path, out: Path, k: int, runner: str, reconcile: bool, env: dict, timeout: float) -> dict:
     argv = ["ingest", str(corpus_dir), "--out", str(out), "--quiet"]
-    if runner == "dask":
-        argv += ["--runner", "dask", "--workers", str(k)]
+    argv += ["--runner", runner] + (["--workers", str(k)] if runner != "local" else [])
     if not reconcile:
         argv.append("--no-reconcile")
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child-e2e", *argv]
@@ -271,6 +280,7 @@ def e2e_run(corpus_dir: Path, out: Path, k: int, runner: str, reconcile: bool, e
     if done.returncode != 0 or not result or result["rc"] != 0:
         raise RuntimeError(f"e2e run failed (exit {done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
     summary, marks = result["summary"], result["marks"]
+    marks["discover"] = summary.get("discover_seconds")  # in the flow body, interleaved with batches
     return {"seconds": round(phase.wall, 2), "summary": {k_: summary.get(k_) for k_ in (
                 "documents_seen", "documents_read", "skipped_unchanged", "quarantined", "facts", "words")},
             "reconcile": summary.get("reconcile"),
@@ -287,8 +297,7 @@ def e2e(corpus_dir: Path, work: Path, k: int, runner: str, reconcile: bool, env:
     if first["summary"]["documents_read"] != n_docs:
         raise RuntimeError(f"expected {n_docs} documents parsed, got {first['summary']}")
     res = {"mode": f"e2e-{runner}-{k}{suffix}", "cores": k, "runner": runner,
-           "what": ("trialwire ingest (default runner)" if runner == "local"
-                    else f"trialwire ingest --runner dask --workers {k}") + note,
+           "what": RUNNER_WHAT[runner].format(k=k) + note,
            "docs": n_docs, "words": words, "words_per_s": round(words / first["seconds"], 1),
            "docs_per_s": round(n_docs / first["seconds"], 2), "first_run": first,
            "output_mb": round(sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / MB, 1)}
@@ -381,11 +390,13 @@ def markdown(results: list[dict]) -> str:
         ("e2e, default runner (1 core): words/s", lambda r: mode(r, "e2e-local-1")),
         ("ratio on 1 core", lambda r: get(r, "ratio_1core", ".3f")),
         ("bare `nlp.pipe`, 2 processes: words/s (`nlp_pipe_words_per_s`)", lambda r: mode(r, "bare-2")),
-        ("e2e, `--runner dask --workers 2`: words/s (`e2e_words_per_s`)", lambda r: mode(r, "e2e-dask-2")),
+        ("e2e, default runner (`--runner process`, 2 workers): words/s (`e2e_words_per_s`)",
+         lambda r: mode(r, "e2e-process-2")),
         ("**ratio** e2e / bare, 2 cores (`ratio`, target >= 0.8)", lambda r: get(r, "ratio", ".3f")),
-        ("e2e docs/s, 2 workers", lambda r: mode(r, "e2e-dask-2", "docs_per_s")),
+        ("e2e docs/s, 2 workers", lambda r: mode(r, "e2e-process-2", "docs_per_s")),
+        ("e2e words/s, `--runner dask --workers 2`", lambda r: mode(r, "e2e-dask-2")),
         ("e2e words/s, 2 workers, one running Prefect API server (`--shared-api`)",
-         lambda r: mode(r, "e2e-dask-2-shared-api")),
+         lambda r: mode(r, "e2e-process-2-shared-api")),
         ("ratio with one running Prefect API server", lambda r: get(r, "ratio_shared_api", ".3f")),
         ("e2e seconds: dask 1 worker / 2 workers", lambda r: f"{secs(r, 'e2e-dask-1')} / {secs(r, 'e2e-dask-2')}"),
         ("speed-up 1 -> 2 workers", lambda r: get(r, "speedup_1_to_2_workers", ".2f")),
@@ -415,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the result here (bench/results/<docs>.json is a good place)")
     ap.add_argument("--dir", type=Path, help="work folder (corpus and outputs); default a temporary folder")
     ap.add_argument("--cores", default="1,2", help="comma-separated process counts to compare (default 1,2)")
-    ap.add_argument("--speedup", action="store_true", help="also run --runner dask --workers 1 (speed-up 1 -> 2)")
+    ap.add_argument("--speedup", action="store_true", help="also run --runner dask with 1 and 2 workers")
     ap.add_argument("--single-core-docs", type=int, default=300,
                     help="when 1 is not in --cores: texts for the one-core pipeline speed (default 300; 0: skip)")
     ap.add_argument("--batch-size", type=int, default=0,
@@ -467,9 +478,9 @@ def main(argv: list[str] | None = None) -> int:
         result["pipeline_1core_sample"] = one
         result["pipeline_words_per_s_1core"] = one["words_per_s"]
     # each baseline next to its end-to-end run, so a drift in the machine's load hits both alike
-    steps = [step for k in cores for step in (("bare", k, None), ("e2e", k, "local" if k == 1 else "dask"))]
+    steps = [step for k in cores for step in (("bare", k, None), ("e2e", k, default_runner(k)))]
     if a.speedup:
-        steps.append(("e2e", 1, "dask"))
+        steps += [("e2e", 1, "dask"), ("e2e", 2, "dask")]
     by_mode: dict[str, dict] = {}
     for kind, k, runner in steps:
         if kind == "bare":
@@ -478,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {m['words_per_s']:,.0f} words/s", flush=True)
         else:
             print(f"end to end: e2e-{runner}-{k} ...", flush=True)
-            incremental = not a.no_incremental and k == max(cores) and (runner == "dask") == (k > 1)
+            incremental = not a.no_incremental and k == max(cores) and runner == default_runner(k)
             m = e2e(articles, work, k, runner, reconcile, env, a.timeout, incremental, a.docs, a.keep)
             print(f"  {m['words_per_s']:,.0f} words/s in {m['first_run']['seconds']:.1f} s; phases "
                   f"{m['first_run']['phases_s']}" + (f"; re-run {m['incremental_run']['seconds']:.1f} s"
@@ -510,7 +521,7 @@ def run_with_shared_api(result: dict, articles: Path, work: Path, cores: list[in
     from prefect.server.api.server import SubprocessASGIServer
 
     k = max(cores)
-    runner = "local" if k == 1 else "dask"
+    runner = default_runner(k)
     t0 = time.perf_counter()
     server = SubprocessASGIServer()
     server.start()
@@ -534,7 +545,7 @@ def summarise(result: dict, by_mode: dict[str, dict], cores: list[int]) -> None:
     if "bare-1" in by_mode:
         result["pipeline_words_per_s_1core"] = by_mode["bare-1"]["words_per_s"]
     for k in sorted(cores, reverse=True):
-        bare, e2e_ = by_mode.get(f"bare-{k}"), by_mode.get(f"e2e-{'local' if k == 1 else 'dask'}-{k}")
+        bare, e2e_ = by_mode.get(f"bare-{k}"), by_mode.get(f"e2e-{default_runner(k)}-{k}")
         if bare and e2e_:
             result.update(
                 headline_cores=k,

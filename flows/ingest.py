@@ -33,17 +33,6 @@ def transient(task_, task_run, state) -> bool:
 
 
 @task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient, cache_policy=NONE)
-def discover(out: str, sources: list[str], config: str | None, run_id: str, progress: bool) -> core.Discovery:
-    bar = core.progress_bar("reading", progress)
-    found = core.discover(Store(Path(out)), sources, config, run_id, progress=bar.update if bar is not None else None)
-    if bar is not None:
-        bar.close()
-    get_run_logger().info("discovered %d new, %d unchanged, %d quarantined %s", found.new, found.skipped,
-                          found.quarantined, found.quarantine_reasons or "")
-    return found
-
-
-@task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient, cache_policy=NONE)
 def process_batch(out: str, spool: str, run_id: str, ingest_date, tag: str) -> core.BatchResult:
     result = core.process_batch(out, spool, run_id, ingest_date, tag)
     get_run_logger().info("batch %s: %d documents, %d words, %d facts", tag, result.docs, result.words, result.facts)
@@ -52,7 +41,11 @@ def process_batch(out: str, spool: str, run_id: str, ingest_date, tag: str) -> c
 
 @task(cache_policy=NONE)
 def reconcile(out: str) -> dict:
-    from trialwire.reconcile import reconcile as run_reconcile
+    from trialwire.reconcile import current_summary, reconcile as run_reconcile
+    kept = current_summary(Path(out))
+    if kept is not None:  # nothing it reads has changed: same result, no need to recompute
+        get_run_logger().info("reconciliation inputs unchanged since the last run; kept its tables")
+        return {**kept, "unchanged": True}
     summary = run_reconcile(Path(out))
     get_run_logger().info("reconciled: %s", summary)
     return summary if isinstance(summary, dict) else vars(summary)
@@ -70,31 +63,63 @@ def publish_artifacts(out: str, summary: dict, known_conflicts: set[str]) -> Non
         create_table_artifact(tables["new_conflicts"], key="trialwire-new-conflicts")
 
 
+def task_runner_for(runner: str, workers: int, dask_address: str | None = None):
+    """local: batches run one after another in the flow process. process: a pool of `workers`
+    processes on this machine that load the pipeline as they start. dask: a distributed cluster
+    (`dask_address`) or a LocalCluster of `workers` single-threaded processes."""
+    if runner == "process":
+        from prefect.task_runners import ProcessPoolTaskRunner
+        return ProcessPoolTaskRunner(max_workers=workers, initializer=core.warm_worker)
+    if runner == "dask":
+        from prefect_dask import DaskTaskRunner
+        return DaskTaskRunner(address=dask_address) if dask_address else DaskTaskRunner(
+            cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "dashboard_address": None})
+    from prefect.task_runners import ThreadPoolTaskRunner
+    return ThreadPoolTaskRunner(max_workers=1)
+
+
+@flow(name="trialwire-parse")
+def parse(out: str, sources: list[str], config: str | None, run_id: str, set_aside: list[str],
+          progress: bool = False, concurrent: bool = False) -> tuple[core.Discovery, list[core.BatchResult]]:
+    """Discovery and parsing, a subflow so that its worker processes (and their memory) are gone
+    before the parent reconciles. Discovery runs in the flow body, not as a task, so each batch is
+    handed to the task runner the moment it is spooled: workers parse while later documents are read."""
+    store = Store(Path(out))
+    found = core.new_discovery(store, sources, config, run_id)
+    found.set_aside = list(set_aside)
+    bar = core.progress_bar("documents", progress)
+    pending, results = [], []
+    for spool in core.iter_spools(store, sources, config, found, progress=bar.update if bar else None):
+        job = (out, spool, run_id, found.ingest_date, f"b{len(found.spools) - 1:05d}")
+        if concurrent:
+            pending.append(process_batch.submit(*job))
+        else:
+            results.append(process_batch(*job))
+    get_run_logger().info("discovered %d new, %d unchanged, %d quarantined %s in %.1f s", found.new, found.skipped,
+                          found.quarantined, found.quarantine_reasons or "", found.discover_seconds)
+    results += [future.result() for future in pending]
+    if bar is not None:
+        bar.close()
+    return found, results
+
+
 @flow(name="trialwire-ingest", log_prints=True)
 def ingest(source: str | list[str] = "data/raw", out: str = "data/processed", config: str | None = None,
            progress: bool = False, run_reconcile: bool = True, lock_wait_s: float = 0.0,
-           concurrent: bool = False) -> dict:
-    """Read new or changed documents from `source`, extract facts, commit them atomically, reconcile."""
+           runner: str = "local", workers: int = 1, dask_address: str | None = None) -> dict:
+    """Read new or changed documents from `source`, extract facts, commit them atomically, reconcile.
+    `runner`/`workers`/`dask_address`: where batches are parsed (see task_runner_for)."""
     sources = [source] if isinstance(source, str) else list(source)
     if config and sources == ["data/raw"]:
         sources = []
     started, run_id = datetime.now(timezone.utc), core.new_run_id()
     store = Store(Path(out))
     with store.locked(wait_s=lock_wait_s):
-        found = discover(out, sources, config, run_id, progress)
-        found.set_aside = list(store.set_aside)
         known_conflicts = run_artifacts.conflict_ids(Path(out))
-        jobs = [(out, spool, run_id, found.ingest_date, f"b{i:05d}") for i, spool in enumerate(found.spools)]
-        # Concurrent batches only on a process-based runner (Dask): spaCy gains nothing from threads.
-        futures = [process_batch.submit(*job) for job in jobs] if concurrent else None
-        bar = core.progress_bar("parsing", progress, total=len(jobs), unit="batch")
-        results = []
-        for i, job in enumerate(jobs):
-            results.append(futures[i].result() if futures else process_batch(*job))
-            if bar is not None:
-                bar.update(1)
-        if bar is not None:
-            bar.close()
+        # Concurrent batches only on a process-based runner: spaCy gains nothing from threads.
+        parse_on = parse.with_options(task_runner=task_runner_for(runner, workers, dask_address))
+        found, results = parse_on(out, sources, config, run_id, list(store.set_aside), progress,
+                                  concurrent=runner in ("process", "dask"))
         run = core.commit_run(store, found, results, started)
         summary = core.run_summary(run, found, results)
         if run_reconcile:

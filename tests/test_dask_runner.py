@@ -1,8 +1,7 @@
-"""The ingest flow on Dask (prefect-dask's DaskTaskRunner against a distributed LocalCluster of 2
-worker processes, one thread each) writes the same rows as the default runner, and each worker
-loads the spaCy pipeline once however many batches it parses."""
-import functools
-
+"""The ingest flow on a process pool (the default runner on a multi-core machine: Prefect's
+ProcessPoolTaskRunner) and on Dask (prefect-dask's DaskTaskRunner against a distributed LocalCluster
+of 2 worker processes, one thread each) writes the same rows as the local runner; the batches are
+shared by the workers, and each worker loads the spaCy pipeline once however many batches it parses."""
 import pytest
 
 from conftest import copy_samples
@@ -22,12 +21,12 @@ def inputs(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def small_batches():
-    """discover() runs in the flow process (not on a worker), so patching it there is enough."""
+    """Discovery runs in the flow process (not on a worker), so patching it there is enough."""
     from trialwire import ingest
-    original = ingest.discover
-    ingest.discover = functools.partial(original, batch_docs=BATCH_DOCS)
+    original = ingest.BATCH_DOCS
+    ingest.BATCH_DOCS = BATCH_DOCS
     yield
-    ingest.discover = original
+    ingest.BATCH_DOCS = original
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +51,23 @@ def mention_keys(out) -> set:
 def local_out(prefect, inputs, small_batches, tmp_path_factory):
     from trialwire.cli import main
     out = tmp_path_factory.mktemp("local")
-    assert main(["ingest", str(inputs), "--out", str(out), "--quiet", "--no-reconcile"]) == 0
+    assert main(["ingest", str(inputs), "--out", str(out), "--quiet", "--no-reconcile", "--runner", "local"]) == 0
     return out
+
+
+@pytest.fixture(scope="module")
+def process_run(prefect, inputs, small_batches, tmp_path_factory):
+    """The default runner on a multi-core machine: Prefect's ProcessPoolTaskRunner, 2 workers."""
+    from trialwire import cli
+    out = tmp_path_factory.mktemp("process")
+    summaries, original = [], cli.print_summary
+    cli.print_summary = summaries.append
+    try:
+        assert cli.main(["ingest", str(inputs), "--out", str(out), "--quiet", "--no-reconcile",
+                         "--runner", "process", "--workers", "2"]) == 0
+    finally:
+        cli.print_summary = original
+    return out, summaries[0]
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +104,18 @@ def test_each_worker_loads_the_pipeline_once(dask_out, cluster):
     assert batches == -(-docs // BATCH_DOCS)  # every batch ran on a worker, none in the flow process
     assert all(w["loads"] == (1 if w["batches"] else 0) for w in per_worker.values()), per_worker
     assert any(w["batches"] > 1 for w in per_worker.values()), per_worker  # a worker reused its pipeline
+
+
+def test_process_pool_runner_writes_the_same_rows_on_two_workers(local_out, process_run):
+    out, summary = process_run
+    assert per_document_rows(out) == per_document_rows(local_out)
+    assert mention_keys(out) == mention_keys(local_out)
+    assert summary["parser_peak_rss_mb"] > 0
+    assert Store(out).verify() == []
+
+
+def test_process_pool_workers_share_the_batches(process_run):
+    """Every batch ran in one of the two worker processes, never in the flow process."""
+    import os
+    workers = process_run[1]["workers"]
+    assert len(workers) == 2 and not any(w.endswith(f":{os.getpid()}") for w in workers)

@@ -6,15 +6,20 @@ import importlib.util
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from .paths import PROJ_ROOT
 
 
-def load_flow_module():
-    """flows/ingest.py holds the Prefect flow; src/ stays free of Prefect."""
+def offline_prefect_env() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def load_flow_module():
+    """flows/ingest.py holds the Prefect flow; src/ stays free of Prefect."""
+    offline_prefect_env()
     spec = importlib.util.spec_from_file_location("trialwire_flows_ingest", PROJ_ROOT / "flows" / "ingest.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -31,6 +36,8 @@ def print_summary(summary: dict) -> None:
         f"  quarantined             {summary['quarantined']:>7}  {summary['quarantine_reasons'] or ''}",
         f"  facts written           {summary['facts']:>7}",
     ]
+    if summary.get("orchestrator"):
+        lines.append(f"  nothing new: no Prefect flow run started (--force-flow starts one anyway)")
     if summary.get("set_aside_corrupt"):
         lines.append(f"  damaged files set aside {len(summary['set_aside_corrupt']):>7}  (in _corrupt/; their documents were re-read)")
     if rec:
@@ -41,11 +48,13 @@ def print_summary(summary: dict) -> None:
 def cmd_ingest(a: argparse.Namespace) -> int:
     from .store import StoreLocked
     from .store.remote import output_root
-    flows = load_flow_module()
     sources = a.sources or ([] if a.config else ["data/raw"])
     try:
         with output_root(a.out, work_dir=a.work_dir, quiet=a.quiet) as out:
-            summary = run_flow(flows, a, sources, out)
+            summary = None if a.force_flow else unchanged_run(out, sources, a.config, a)
+            if summary is None:
+                with prefect_api(a.runner, a.workers):
+                    summary = run_flow(load_flow_module(), a, sources, out)
     except StoreLocked as exc:
         print(f"trialwire: {exc}; not started", file=sys.stderr)
         return 3
@@ -53,16 +62,70 @@ def cmd_ingest(a: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def prefect_api(runner: str, requested_workers: int | None):
+    """One Prefect API for the flow process and its workers. Without PREFECT_API_URL every process
+    that runs a task (each pool or Dask worker) would start a temporary server of its own: seconds
+    of CPU and ~220 MB each. So when the run uses worker processes and no server is configured,
+    start the same temporary server Prefect would, once, and hand its URL to the workers."""
+    if resolve_runner(runner, requested_workers) == "local":
+        yield
+        return
+    offline_prefect_env()
+    from prefect.settings import get_current_settings
+    if get_current_settings().api.url:  # a configured server (or a test harness): use it
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+    server = SubprocessASGIServer()
+    server.start()
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            yield
+    finally:
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+        for worker in (APILogWorker, EventsWorker):  # deliver what is queued while the server is up
+            worker.drain_all(timeout=10)
+        os.environ.pop("PREFECT_API_URL", None)
+        server.stop()
+
+
+def unchanged_run(out: Path, sources: list[str], config: str | None, a: argparse.Namespace) -> dict | None:
+    """A re-run over unchanged local input records itself without starting Prefect (about 10 s of
+    server start-up and shutdown for nothing); anything new, remote or damaged runs the flow."""
+    from .ingest import unchanged_run as check
+
+    def reconciled(path: Path) -> bool:
+        if a.no_reconcile:
+            return True
+        from .reconcile import current_summary
+        return current_summary(path) is not None
+
+    return check(out, sources, config, a.wait, reconciled)
+
+
 def run_flow(flows, a: argparse.Namespace, sources: list[str], out: Path) -> dict:
     kwargs = dict(source=sources, out=str(out), config=a.config, progress=sys.stderr.isatty() and not a.quiet,
                   run_reconcile=not a.no_reconcile, lock_wait_s=a.wait)
-    flow = flows.ingest
-    if a.runner == "dask":
-        from prefect_dask import DaskTaskRunner
-        flow = flow.with_options(task_runner=DaskTaskRunner(address=a.dask_address) if a.dask_address
-                                 else DaskTaskRunner(cluster_kwargs={"n_workers": a.workers, "threads_per_worker": 1}))
-        kwargs["concurrent"] = True
-    return flow(**kwargs)
+    runner = resolve_runner(a.runner, a.workers)
+    kwargs.update(runner=runner, workers=workers(a.workers), dask_address=a.dask_address)
+    return flows.ingest(**kwargs)
+
+
+def workers(requested: int | None) -> int:
+    return requested or os.cpu_count() or 1
+
+
+def resolve_runner(runner: str, requested_workers: int | None) -> str:
+    """`auto`: one worker process per core when there is more than one, else batches in the flow process."""
+    if runner == "auto":
+        runner = os.environ.get("TRIALWIRE_RUNNER", "auto")
+    if runner == "auto":
+        return "process" if workers(requested_workers) > 1 else "local"
+    return runner
 
 
 def cmd_reconcile(a: argparse.Namespace) -> int:
@@ -105,9 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="sources YAML (config/sources.example.yaml)")
     p.add_argument("--no-reconcile", action="store_true")
     p.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another run's lock")
-    p.add_argument("--runner", choices=["local", "dask"], default="local")
+    p.add_argument("--runner", choices=["auto", "local", "process", "dask"], default="auto",
+                   help="local: batches in the flow process; process: a pool of worker processes on this "
+                        "machine; dask: a distributed cluster; auto (default): process when there is more "
+                        "than one core (or $TRIALWIRE_RUNNER)")
     p.add_argument("--dask-address", help="scheduler address of a running distributed cluster")
-    p.add_argument("--workers", type=int, default=2, help="LocalCluster workers when no address is given")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes for --runner process or a LocalCluster (default: one per core)")
+    p.add_argument("--force-flow", action="store_true",
+                   help="start the Prefect flow even when nothing under local sources changed")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_ingest)
     p = sub.add_parser("reconcile", help="re-run reconciliation over everything ingested")

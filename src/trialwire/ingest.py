@@ -8,9 +8,12 @@ publishes them all at once with the run's row.
 """
 from __future__ import annotations
 
+import os
 import pickle
 import secrets
 import shutil
+import socket
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -31,9 +34,14 @@ def new_run_id() -> str:
 
 @lru_cache(maxsize=1)
 def get_pipeline():
-    """One spaCy pipeline per process (a Dask worker loads it once)."""
+    """One spaCy pipeline per process (a Dask or process-pool worker loads it once)."""
     from .nlp import build_pipeline
     return build_pipeline()
+
+
+def warm_worker() -> None:
+    """Process-pool initializer: load the pipeline as the worker starts, while discovery still runs."""
+    get_pipeline()
 
 
 def current_version() -> str:
@@ -72,6 +80,7 @@ class Discovery:
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     set_aside: list[str] = field(default_factory=list)  # damaged files moved to _corrupt/ at start
+    discover_seconds: float = 0.0
 
 
 @dataclass
@@ -80,6 +89,8 @@ class BatchResult:
     docs: int
     facts: int
     words: int
+    peak_rss_mb: int = 0  # of the process that parsed the batch, so far (a worker's high-water mark)
+    worker: str = ""  # host:pid of the process that parsed it
 
 
 class KnownDocuments:
@@ -103,23 +114,25 @@ def quarantine_row(item: SourceFailure | RawDocument, reason: str, detail: str, 
             "run_id": run_id, "pipeline_version": version}
 
 
-def discover(store: Store, specs: list[str], config: str | None, run_id: str,
-             batch_docs: int = BATCH_DOCS, progress: Callable[[int], None] | None = None) -> Discovery:
+def iter_spools(store: Store, specs: list[str], config: str | None, found: Discovery,
+                batch_docs: int | None = None, progress: Callable[[int], None] | None = None) -> Iterator[str]:
+    """Read sources lazily and yield each spooled batch as soon as it is full, so parsing can start
+    while later documents are still being read. Fills `found` (counts, staged quarantine) as it goes."""
+    t0 = time.perf_counter()
+    batch_docs = batch_docs or BATCH_DOCS
     version = current_version()
-    found = Discovery(run_id, datetime.now(timezone.utc).date(), sources=list(specs) + ([config] if config else []))
-    found.set_aside = list(getattr(store, "set_aside", []))
     known = KnownDocuments(store)
-    spool_dir = store.root / ".staging" / run_id
+    spool_dir = store.root / ".staging" / found.run_id
     spool_dir.mkdir(parents=True, exist_ok=True)
     batch: list[tuple[Document, int, str | None]] = []
     quarantine: list[dict] = []
 
-    def flush() -> None:
-        if batch:
-            path = spool_dir / f"batch-{len(found.spools):05d}.pkl"
-            path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
-            found.spools.append(str(path))
-            batch.clear()
+    def flush() -> str:
+        path = spool_dir / f"batch-{len(found.spools):05d}.pkl"
+        path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+        found.spools.append(str(path))
+        batch.clear()
+        return str(path)
 
     for item in open_sources(specs, config):
         found.seen += 1
@@ -129,7 +142,7 @@ def discover(store: Store, specs: list[str], config: str | None, run_id: str,
             key = (sha256(item.data), item.source)
             if key not in known.raw:
                 known.raw.add(key)
-                quarantine.append(quarantine_row(item, item.reason, item.detail, run_id, version))
+                quarantine.append(quarantine_row(item, item.reason, item.detail, found.run_id, version))
             else:
                 found.skipped += 1
             continue
@@ -141,7 +154,7 @@ def discover(store: Store, specs: list[str], config: str | None, run_id: str,
             doc = prepare(item)
         except Unreadable as exc:
             known.raw.add((raw_hash, item.source))
-            quarantine.append(quarantine_row(item, exc.reason, exc.detail, run_id, version))
+            quarantine.append(quarantine_row(item, exc.reason, exc.detail, found.run_id, version))
             continue
         known.raw.add(raw_hash)
         if doc.doc_id in known.doc_ids:  # same text, other bytes (re-encoded, re-fetched)
@@ -153,14 +166,39 @@ def discover(store: Store, specs: list[str], config: str | None, run_id: str,
         batch.append((doc, prev_version + 1, prev_id))
         found.new += 1
         if len(batch) >= batch_docs:
-            flush()
-    flush()
+            found.discover_seconds += time.perf_counter() - t0
+            yield flush()
+            t0 = time.perf_counter()
+    if batch:
+        found.discover_seconds += time.perf_counter() - t0
+        yield flush()
+        t0 = time.perf_counter()
     found.quarantined = len(quarantine)
     for q in quarantine:
         found.quarantine_reasons[q["reason"]] = found.quarantine_reasons.get(q["reason"], 0) + 1
     if quarantine:
-        found.staged["quarantine"] = [store.stage("quarantine", quarantine, f"{run_id}-q", found.ingest_date)]
+        found.staged["quarantine"] = [store.stage("quarantine", quarantine, f"{found.run_id}-q", found.ingest_date)]
+    found.discover_seconds += time.perf_counter() - t0
+
+
+def new_discovery(store: Store, specs: list[str], config: str | None, run_id: str) -> Discovery:
+    found = Discovery(run_id, datetime.now(timezone.utc).date(), sources=list(specs) + ([config] if config else []))
+    found.set_aside = list(getattr(store, "set_aside", []))
     return found
+
+
+def discover(store: Store, specs: list[str], config: str | None, run_id: str,
+             batch_docs: int | None = None, progress: Callable[[int], None] | None = None) -> Discovery:
+    """All of discovery at once (spools every batch before any is parsed)."""
+    found = new_discovery(store, specs, config, run_id)
+    for _ in iter_spools(store, specs, config, found, batch_docs, progress):
+        pass
+    return found
+
+
+def peak_rss_mb() -> int:
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def document_row(doc: Document, version: int, previous: str | None, run_id: str, pipeline_version: str) -> dict:
@@ -178,17 +216,20 @@ def process_batch(out: str, spool: str, run_id: str, ingest_date: date, tag: str
     nlp, version = get_pipeline(), current_version()
     rows: dict[str, list[dict]] = {"documents": []}
     words = 0
-    for (doc, ver, prev), parsed in zip(batch, nlp.pipe(d.text for d, _, _ in batch)):
-        words += doc.n_words
-        rows["documents"].append(document_row(doc, ver, prev, run_id, version))
-        for record in doc_to_records(parsed, doc.doc_id):
-            row = record.to_row()
-            row.update(run_id=run_id, pipeline_version=version)
-            rows.setdefault(record.table, []).append(row)
+    # A memory zone frees the strings and lexemes this batch added to the vocab (records hold plain
+    # values only), so a worker that parses 10,000 documents ends as small as after the first 100.
+    with nlp.memory_zone():
+        for (doc, ver, prev), parsed in zip(batch, nlp.pipe(d.text for d, _, _ in batch)):
+            words += doc.n_words
+            rows["documents"].append(document_row(doc, ver, prev, run_id, version))
+            for record in doc_to_records(parsed, doc.doc_id):
+                row = record.to_row()
+                row.update(run_id=run_id, pipeline_version=version)
+                rows.setdefault(record.table, []).append(row)
     staged = {table: [store.stage(table, table_rows, f"{run_id}-{tag}", ingest_date)]
               for table, table_rows in rows.items() if table_rows}
     facts = sum(len(v) for k, v in rows.items() if k in FACT_TABLES and k != "mentions")
-    return BatchResult(staged, len(batch), facts, words)
+    return BatchResult(staged, len(batch), facts, words, peak_rss_mb(), f"{socket.gethostname()}:{os.getpid()}")
 
 
 def commit_run(store: Store, found: Discovery, results: list[BatchResult], started: datetime,
@@ -223,7 +264,38 @@ def run_summary(run: dict, found: Discovery, results: list[BatchResult]) -> dict
             "quarantined": run["docs_quarantined"], "quarantine_reasons": found.quarantine_reasons,
             "facts": run["facts"], "words": sum(r.words for r in results),
             "seconds": (run["finished_at"] - run["started_at"]).total_seconds(),
+            "discover_seconds": round(found.discover_seconds, 3),
+            "parser_peak_rss_mb": max((r.peak_rss_mb for r in results), default=0),
+            "workers": sorted({r.worker for r in results}),
             "set_aside_corrupt": found.set_aside}
+
+
+def local_only(specs: list[str], config: str | None) -> bool:
+    return not config and not any(spec.startswith(("http://", "https://")) for spec in specs)
+
+
+def unchanged_run(out: Path, specs: list[str], config: str | None, lock_wait_s: float = 0.0,
+                  reconciled: Callable[[Path], bool] = lambda out: True) -> dict | None:
+    """The no-op check a re-run makes before starting any orchestrator: when every item of the
+    local sources is already stored (or quarantined) byte for byte, nothing was set aside as
+    damaged and reconciliation is current, record the run and return its summary; else None
+    (something to do: run the flow). Reads and hashes every file, parses none."""
+    if not local_only(specs, config):  # fetching remote sources twice would cost more than it saves
+        return None
+    started, store = datetime.now(timezone.utc), Store(Path(out))
+    with store.locked(wait_s=lock_wait_s):
+        if store.set_aside or not store.files.get("documents") or not reconciled(Path(out)):
+            return None
+        known = KnownDocuments(store)
+        found = new_discovery(store, specs, config, new_run_id())
+        for item in open_sources(specs, config):
+            raw_hash = sha256(item.data)
+            if (raw_hash, item.source) not in known.raw and (isinstance(item, SourceFailure) or raw_hash not in known.raw):
+                return None
+            found.seen += 1
+            found.skipped += 1
+        run = commit_run(store, found, [], started)
+    return {**run_summary(run, found, []), "orchestrator": "none (nothing new)"}
 
 
 def run_ingest(out: Path, sources: list[str], config: str | None = None, lock_wait_s: float = 0.0) -> dict:
@@ -231,8 +303,8 @@ def run_ingest(out: Path, sources: list[str], config: str | None = None, lock_wa
     started, run_id = datetime.now(timezone.utc), new_run_id()
     store = Store(Path(out))
     with store.locked(wait_s=lock_wait_s):
-        found = discover(store, sources, config, run_id)
+        found = new_discovery(store, sources, config, run_id)
         results = [process_batch(str(out), spool, run_id, found.ingest_date, f"b{i:05d}")
-                   for i, spool in enumerate(found.spools)]
+                   for i, spool in enumerate(iter_spools(store, sources, config, found))]
         run = commit_run(store, found, results, started)
     return run_summary(run, found, results)

@@ -92,3 +92,10 @@ class DrugKB:
 @lru_cache(maxsize=2)
 def load_kb(folder: Path = KB_DIR) -> DrugKB:
     return DrugKB.load(folder)
+
+
+@lru_cache(maxsize=2)
+def kb_fingerprint(folder: Path = KB_DIR) -> str:
+    """The same fingerprint as load_kb().fingerprint, without building the KB (for version strings
+    in processes that never resolve a name, such as the flow process)."""
+    return hashlib.sha256((folder / "drugs.jsonl").read_bytes()).hexdigest()[:8]

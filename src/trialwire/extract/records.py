@@ -4,7 +4,8 @@ Every record carries `Provenance`; `to_row` flattens it into the table's provena
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
+from functools import cache
 
 
 @dataclass(frozen=True)
@@ -26,9 +27,16 @@ class Record:
     table = ""
 
     def to_row(self) -> dict:
-        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "prov"}
-        row.update(asdict(self.prov))
+        # Flat scalar fields only, so getattr over cached names (dataclasses.asdict deep-copies: slow).
+        row = {name: getattr(self, name) for name in field_names(type(self))}
+        prov = self.prov
+        row.update((name, getattr(prov, name)) for name in field_names(Provenance))
         return row
+
+
+@cache
+def field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if f.name != "prov")
 
 
 @dataclass(frozen=True)

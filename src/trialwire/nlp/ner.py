@@ -8,6 +8,8 @@ no-op and says so once in the log.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import logging
 from pathlib import Path
 
@@ -74,6 +76,16 @@ class NerComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         return next(iter(self.pipe([doc])))
+
+    @contextmanager
+    def memory_zone(self, mem=None):
+        """Entered by nlp.memory_zone(): the words the model's own vocab learns from a batch's
+        copies are freed with the batch, so a long-running worker's memory stays flat."""
+        if self.model is None:
+            yield
+            return
+        with self.model.memory_zone():
+            yield
 
     def pipe(self, docs, batch_size: int = 64):
         """Batched: copies of a batch go through the model's pipes together (spaCy calls this

@@ -24,7 +24,7 @@ warnings.filterwarnings("ignore", message=r"\[W036\]")
 warnings.filterwarnings("ignore", message="Possible set union", category=FutureWarning)
 
 from .. import __version__
-from ..kb import load_kb
+from ..kb import kb_fingerprint
 from ..paths import PIPELINE_CONFIG, RULES_DIR
 from . import conditions, doses, drugs, endpoints, ner, sentences, trial_ids, trials  # noqa: F401  factories
 
@@ -65,7 +65,7 @@ def _rules_fingerprint(config_path: Path) -> str:
 def pipeline_version(config_path: Path | str | None = None) -> str:
     """Package version + KB, rules/config fingerprints + NER model name-version when present."""
     path = Path(config_path or PIPELINE_CONFIG)
-    version = f"{__version__}+kb.{load_kb().fingerprint}+rules.{_rules_fingerprint(path)}"
+    version = f"{__version__}+kb.{kb_fingerprint()}+rules.{_rules_fingerprint(path)}"
     try:
         ner_spec = load_pipeline_config(path)["components"].get("trialwire_ner", {}).get("model")
     except Exception:  # noqa: BLE001  a broken config fails in build_pipeline, not here

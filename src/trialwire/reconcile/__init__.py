@@ -18,9 +18,10 @@ textfacts (population, masking and date statements read from text), conflicts, d
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import __version__ as _version
@@ -81,8 +82,36 @@ def enrolled_by_trial(conflict_rows: list[ConflictRow], trials: TrialIndex, corp
     return out
 
 
+def inputs_fingerprint(out: Path, decisions_path: Path | None = None) -> str:
+    """What reconciliation reads: the committed per-document files, the decisions file, the
+    credibility model and this code's version. Unchanged fingerprint = unchanged result."""
+    from ..paths import CREDIBILITY_CONFIG
+    from ..store import TABLES
+    out = Path(out)
+    store = Store(out)
+    h = hashlib.sha256(_version.encode())
+    for table in sorted(TABLES):
+        if TABLES[table].per_document and table != "runs":
+            h.update(("\0".join([table, *store.files.get(table, [])])).encode())
+    for path in (decisions_path or out / "decisions.yaml", CREDIBILITY_CONFIG):
+        h.update(Path(path).read_bytes() if Path(path).is_file() else b"-")
+    return h.hexdigest()[:24]
+
+
+def current_summary(out: Path, decisions_path: Path | None = None) -> dict | None:
+    """The last reconciliation's summary when its inputs have not changed since, else None."""
+    try:
+        side = json.loads((Path(out) / "reports" / "_reconcile.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if side.get("inputs") != inputs_fingerprint(out, decisions_path) or "summary" not in side:
+        return None
+    return side["summary"]
+
+
 def reconcile(out: Path, decisions_path: Path | None = None) -> ReconcileSummary:
     out = Path(out)
+    fingerprint = inputs_fingerprint(out, decisions_path)
     model = load_credibility_model()
     corpus = load_corpus(out, model)
     trials = TrialIndex(corpus)
@@ -98,22 +127,25 @@ def reconcile(out: Path, decisions_path: Path | None = None) -> ReconcileSummary
     store.write_corpus_table("conflicts", [{**c.to_row(), **run} for c in conflict_rows])
     registry = trials.registry_rows(enrolled_by_trial(conflict_rows, trials, corpus))
     store.write_corpus_table("trial_registry", [{**r, **run} for r in registry])
-    _write_sidecar(out, corpus, decisions.problems)
-    return ReconcileSummary(
+    summary = ReconcileSummary(
         aliases=dict(Counter(v.status for v in alias_verdicts)),
         conflicts=dict(Counter(c.kind for c in conflict_rows)),
         trials=len(registry), documents=len(corpus.docs), decisions_applied=applied,
         decision_problems=tuple(decisions.problems))
+    _write_sidecar(out, decisions.problems, fingerprint, summary)
+    return summary
 
 
-def _write_sidecar(out: Path, corpus: Corpus, problems: list[str]) -> None:
-    """Small JSON the report reads for what the tables cannot hold: decision-file problems."""
+def _write_sidecar(out: Path, problems: list[str], fingerprint: str, summary: ReconcileSummary) -> None:
+    """Small JSON for what the tables cannot hold: decision-file problems (the report shows them),
+    and the inputs fingerprint with the summary, so a run that changed nothing can skip reconciling."""
     path = out / "reports" / "_reconcile.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name("._reconcile.json.tmp")
-    tmp.write_text(json.dumps({"decision_problems": problems}, indent=1))
+    tmp.write_text(json.dumps({"decision_problems": problems, "inputs": fingerprint,
+                               "summary": asdict(summary)}, indent=1))
     tmp.replace(path)
 
 
-__all__ = ["reconcile", "ReconcileSummary", "load_credibility_model", "assess_source",
+__all__ = ["reconcile", "current_summary", "inputs_fingerprint", "ReconcileSummary", "load_credibility_model", "assess_source",
            "CredibilityModel", "SourceAssessment"]

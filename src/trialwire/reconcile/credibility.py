@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -31,6 +31,13 @@ class Signal:
     patterns: tuple[re.Pattern, ...] = ()
     exempt: frozenset[str] = frozenset()
     after_days: int | None = None
+
+    @cached_property
+    def any_pattern(self) -> re.Pattern | None:
+        """All patterns as one alternation: one scan of the text instead of one per pattern."""
+        if not self.patterns:
+            return None
+        return re.compile("|".join(f"(?:{p.pattern})" for p in self.patterns), re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -123,8 +130,7 @@ def type_from_site(site: str | None, model: CredibilityModel) -> str | None:
 def read_signals(text: str, title: str | None, byline: str | None, published: dt.date | None,
                  model: CredibilityModel, today: dt.date | None = None) -> list[str]:
     body = f"{title or ''}\n{text or ''}"
-    found = [name for name, sig in model.signals.items()
-             if sig.patterns and any(p.search(body) for p in sig.patterns)]
+    found = [name for name, sig in model.signals.items() if sig.any_pattern and sig.any_pattern.search(body)]
     if "no_byline" in model.signals and not (byline or "").strip() and not BYLINE.search(text or ""):
         found.append("no_byline")
     stale = model.signals.get("stale")

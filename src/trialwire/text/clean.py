@@ -33,4 +33,6 @@ def detach_citation_markers(text: str) -> str:
 def clean_text(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)
-    return normalise_whitespace(detach_citation_markers(normalise_whitespace(text)))
+    text = normalise_whitespace(text)
+    detached = detach_citation_markers(text)
+    return text if detached == text else normalise_whitespace(detached)
