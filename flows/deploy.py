@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -15,9 +16,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import ingest  # noqa: E402
 
 
-def build_deployment(cron: str, sources: list[str], config: str | None, out: str):
+def build_deployment(cron: str, sources: list[str], config: str | None, out: str, workers: int = 1):
     return ingest.to_deployment(name="trialwire-scheduled", cron=cron,
-                                parameters={"source": sources, "out": out, "config": config, "lock_wait_s": 60.0})
+                                parameters={"source": sources, "out": out, "config": config, "lock_wait_s": 60.0,
+                                            "runner": "process" if workers > 1 else "local", "workers": workers})
 
 
 def main() -> None:
@@ -26,9 +28,10 @@ def main() -> None:
     ap.add_argument("--source", action="append", default=None, help="folder/file/URL (repeatable)")
     ap.add_argument("--config", default=None, help="sources YAML")
     ap.add_argument("--out", default="data/processed")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parsing processes (default: one per core)")
     a = ap.parse_args()
     from prefect import serve
-    serve(build_deployment(a.cron, a.source or ([] if a.config else ["data/raw"]), a.config, a.out))
+    serve(build_deployment(a.cron, a.source or ([] if a.config else ["data/raw"]), a.config, a.out, a.workers))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .extract import doc_to_records
 from .sources.base import RawDocument, SourceFailure, SourceItem
 from .store import FACT_TABLES, TABLES, Store
 from .text import Document, Unreadable, prepare, sha256
@@ -211,6 +210,7 @@ def document_row(doc: Document, version: int, previous: str | None, run_id: str,
 
 def process_batch(out: str, spool: str, run_id: str, ingest_date: date, tag: str) -> BatchResult:
     """Parse one spooled batch and stage its rows; safe to retry (same tag overwrites the same files)."""
+    from .extract import doc_to_records  # here, not at the top: the flow process never imports spaCy
     store = Store(Path(out))
     batch: list[tuple[Document, int, str | None]] = pickle.loads(Path(spool).read_bytes())
     nlp, version = get_pipeline(), current_version()

@@ -14,7 +14,10 @@ count `weak_factor`), plus a small bonus for recency.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 
 from .aliases import AliasVerdict
 from .claims import (UNNAMED, Claim, ConflictRow, claim_values, conflict_id, fmt_count, norm_phase,
@@ -130,12 +133,16 @@ def population_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
 
 def text_fact_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
     out = []
-    for doc_id, doc in corpus.docs.items():
+    names_of = {}
+    for doc_id in corpus.docs:
         doc_trials = trials.trials_of_doc(doc_id)
-        names = sorted({n for t in doc_trials for n in t.names if len(n) >= 3} |
-                       {t.nct_id for t in doc_trials if t.nct_id})
+        names_of[doc_id] = sorted({n for t in doc_trials for n in t.names if len(n) >= 3} |
+                                  {t.nct_id for t in doc_trials if t.nct_id})
+    read = claims_per_document([(doc.text, names_of[doc_id]) for doc_id, doc in corpus.docs.items()])
+    for (doc_id, doc), doc_claims in zip(corpus.docs.items(), read):
+        doc_trials = trials.trials_of_doc(doc_id)
         drug = corpus.main_drug.get(doc_id)
-        for tc in text_claims(doc.text, names):
+        for tc in doc_claims:
             idents = list({id(t): t for t in (trials.lookup(n) for n in tc.trials) if t}.values())
             if tc.facet in ("disease_duration", "masking") and not idents and 0 < len(doc_trials) <= 3:
                 idents = doc_trials  # a criterion or design sentence in a page about these trials
@@ -156,6 +163,24 @@ def text_fact_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
                 out.append(Claim(subject, tc.attribute, tc.facet, tc.value, display, doc_id, tc.sentence,
                                  tc.start, tc.end, 1.0, level=level))
     return out
+
+
+PARALLEL_FROM_DOCS = 2000  # below this, starting processes costs more than it saves
+
+
+def claims_per_document(items: list[tuple[str, list[str]]]) -> list[list]:
+    """text_claims for each (text, trial names) pair: reading every stored text is most of
+    reconciliation's time and each document is independent, so large corpora use every core."""
+    cores = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_FROM_DOCS or cores < 2:
+        return [text_claims(text, names) for text, names in items]
+    # spawn, not fork: the flow process has threads, and forked children would count its pages again
+    with ProcessPoolExecutor(max_workers=cores, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_text_claims, items, chunksize=max(1, len(items) // (cores * 8))))
+
+
+def _text_claims(item: tuple[str, list[str]]) -> list:
+    return text_claims(*item)
 
 
 def _cross_doc(claims: list[Claim]) -> bool:

@@ -102,8 +102,10 @@ def load_corpus(out: Path, model: CredibilityModel, kb: DrugKB | None = None) ->
         if older:
             superseded[row["doc_id"]] = older
     facts = {}
+    shared: dict[str, str] = {}  # one str object per distinct sentence, doc_id, run_id...
     for table in FACT_TABLES:
-        facts[table] = [r for r in store.read(table).to_pylist() if r["doc_id"] in docs]
+        facts[table] = [_share_strings(r, shared) for r in _read_facts(store, table).to_pylist()
+                        if r["doc_id"] in docs]
     for table in ("drugs", "drug_aliases", "doses", "endpoints", "endpoint_results", "trials",
                   "conditions", "adverse_events"):
         for r in facts[table]:
@@ -114,13 +116,42 @@ def load_corpus(out: Path, model: CredibilityModel, kb: DrugKB | None = None) ->
     return corpus
 
 
+SHARED_COLUMNS = ("doc_id", "sentence", "run_id", "pipeline_version", "component", "drug", "trial")
+
+
+def _share_strings(row: dict, shared: dict[str, str]) -> dict:
+    """Arrow makes a new str for every row; facts from one sentence repeat it (and every row repeats
+    its doc_id and run_id), so one shared object each keeps 200,000 rows in a few hundred MB."""
+    for col in SHARED_COLUMNS:
+        value = row.get(col)
+        if isinstance(value, str):
+            row[col] = shared.setdefault(value, value)
+    return row
+
+
+MENTION_COLUMNS = ["doc_id", "label", "norm"]
+DRUG_LABELS = ["DRUG", "DRUG_CANDIDATE"]
+
+
+def _read_facts(store: Store, table: str):
+    """A fact table as Arrow. Mentions (about 110 per document, each with its sentence) are read as
+    the three columns of the drug mentions that `_main_drugs` counts: as Python rows with every
+    column they would take gigabytes at 10,000 documents, and reconciliation uses nothing else."""
+    if table != "mentions":
+        return store.read(table)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    data = store.read(table, MENTION_COLUMNS)
+    return data.filter(pc.is_in(data["label"], value_set=pa.array(DRUG_LABELS)))
+
+
 def _main_drugs(corpus: Corpus) -> dict[str, str | None]:
     """The drug a document is mostly about: most mentioned drug (drugs table order breaks ties)."""
     counts: dict[str, Counter] = defaultdict(Counter)
     for r in corpus.facts["drugs"]:
         counts[r["doc_id"]][r["drug"]] += 1
     for r in corpus.facts["mentions"]:
-        if r.get("label") in ("DRUG", "DRUG_CANDIDATE") and r.get("norm"):
+        if r.get("label") in DRUG_LABELS and r.get("norm"):
             drug = canonical_drug(r["norm"], corpus.kb)
             if drug in counts[r["doc_id"]]:
                 counts[r["doc_id"]][drug] += 1
