@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date
 
 from dateutil import parser as dateparser
@@ -59,9 +60,10 @@ WORD = re.compile(r"[^\W\d_]+")
 
 
 def detect_language(text: str) -> str | None:
-    words = [w.lower() for w in WORD.findall(text[:4000])]
+    words = WORD.findall(text[:4000].lower())
     if len(words) < 5:
         return None
-    scores = {lang: sum(w in vocab for w in words) for lang, vocab in PROFILES.items()}
+    counts = Counter(words)
+    scores = {lang: sum(counts[w] for w in vocab) for lang, vocab in PROFILES.items()}
     best = max(scores, key=scores.get)
     return best if scores[best] >= max(3, 0.05 * len(words)) else None
