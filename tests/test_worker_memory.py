@@ -1,18 +1,23 @@
 """A parsing process stops growing with what it reads once its vocab is warm: later batches run in a
 spaCy memory zone and leave the vocab (and the NER model's own vocab) as they found it."""
+import uuid
 from datetime import date
 
-from conftest import copy_samples
+from conftest import RAW
 from trialwire import ingest
 from trialwire.store import Store
 
 
 def test_batches_after_warm_up_leave_the_vocab_as_they_found_it(tmp_path, monkeypatch):
-    (tmp_path / "in").mkdir()
-    inputs = copy_samples(tmp_path / "in")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    article = sorted(RAW.glob("*.txt"))[0].read_text()
+    for i in range(6):  # words no earlier test has parsed, so a cold batch must add them
+        novel = " ".join(f"zor{uuid.uuid4().hex[:10]}mab" for _ in range(5))
+        (inputs / f"a{i}.txt").write_text(f"{article}\n\nIn a later trial, {novel} were compared.\n")
     store = Store(tmp_path / "out")
-    found = ingest.discover(store, [str(inputs)], None, "r1", batch_docs=3)
-    assert len(found.spools) >= 3
+    found = ingest.discover(store, [str(inputs)], None, "r1", batch_docs=2)
+    assert len(found.spools) == 3
     nlp = ingest.get_pipeline()
     ner = nlp.get_pipe("trialwire_ner").model
     monkeypatch.setattr(ingest, "WARM_VOCAB_STRINGS", 10**9)  # cold: batches add their words
