@@ -12,7 +12,8 @@ ROLE_RANK = {"co-primary": 0, "primary": 1, "key secondary": 2, "secondary": 3, 
 
 def endpoint_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
     drugs = [m.norm for m in mentions(doc) if m.label == "DRUG" and m.norm]
-    top_drug = max(set(drugs), key=drugs.count) if drugs else None
+    # most mentioned; a tie goes to the first mentioned (a set's order changes with the hash seed)
+    top_drug = max(dict.fromkeys(drugs), key=drugs.count) if drugs else None
     rows: dict[tuple, dict] = {}
     for m in mentions(doc, "ENDPOINT"):
         d = m.data
