@@ -209,7 +209,8 @@ RUNNER_WHAT = {"local": "trialwire ingest --runner local (batches in the flow pr
 
 def default_runner(k: int) -> str:
     """What `trialwire ingest` picks with k cores: batches in the flow process on one, a pool on more."""
-    return "local" if k == 1 else "process"
+    from trialwire.cli import resolve_runner
+    return resolve_runner("auto", k)
 
 
 # ---- end to end ---------------------------------------------------------------------------------

@@ -106,6 +106,10 @@ class KnownDocuments:
             if d["version"] and d["version"] >= self.latest.get(d["source"], ("", 0))[1]:
                 self.latest[d["source"]] = (d["doc_id"], d["version"])
 
+    def holds(self, item: SourceItem, raw_hash: str) -> bool:
+        """These bytes are stored: as a document (from any source) or quarantined from this source."""
+        return (raw_hash, item.source) in self.raw or (not isinstance(item, SourceFailure) and raw_hash in self.raw)
+
 
 def quarantine_row(item: SourceFailure | RawDocument, reason: str, detail: str, run_id: str, version: str) -> dict:
     data = item.data
@@ -138,17 +142,13 @@ def iter_spools(store: Store, specs: list[str], config: str | None, found: Disco
         found.seen += 1
         if progress:
             progress(1)
-        if isinstance(item, SourceFailure):
-            key = (sha256(item.data), item.source)
-            if key not in known.raw:
-                known.raw.add(key)
-                quarantine.append(quarantine_row(item, item.reason, item.detail, found.run_id, version))
-            else:
-                found.skipped += 1
-            continue
         raw_hash = sha256(item.data)
-        if raw_hash in known.raw or (raw_hash, item.source) in known.raw:
+        if known.holds(item, raw_hash):
             found.skipped += 1
+            continue
+        if isinstance(item, SourceFailure):
+            known.raw.add((raw_hash, item.source))
+            quarantine.append(quarantine_row(item, item.reason, item.detail, found.run_id, version))
             continue
         try:
             doc = prepare(item)
@@ -302,8 +302,7 @@ def unchanged_run(out: Path, specs: list[str], config: str | None, lock_wait_s: 
         known = KnownDocuments(store)
         found = new_discovery(store, specs, config, new_run_id())
         for item in open_sources(specs, config):
-            raw_hash = sha256(item.data)
-            if (raw_hash, item.source) not in known.raw and (isinstance(item, SourceFailure) or raw_hash not in known.raw):
+            if not known.holds(item, sha256(item.data)):
                 return None
             found.seen += 1
             found.skipped += 1

@@ -66,7 +66,7 @@ class DrugKB:
             rec = json.loads(line)
             entries.append(KBEntry(rec["concept_id"], rec["canonical_name"], tuple(rec["aliases"]),
                                    types.get(rec["concept_id"], {})))
-        return cls(entries, hashlib.sha256(raw).hexdigest()[:8])
+        return cls(entries, fingerprint(raw))
 
     def resolve(self, name: str) -> KBEntry | None:
         key = name_key(name)
@@ -98,4 +98,8 @@ def load_kb(folder: Path = KB_DIR) -> DrugKB:
 def kb_fingerprint(folder: Path = KB_DIR) -> str:
     """The same fingerprint as load_kb().fingerprint, without building the KB (for version strings
     in processes that never resolve a name, such as the flow process)."""
-    return hashlib.sha256((folder / "drugs.jsonl").read_bytes()).hexdigest()[:8]
+    return fingerprint((folder / "drugs.jsonl").read_bytes())
+
+
+def fingerprint(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()[:8]

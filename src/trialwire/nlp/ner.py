@@ -8,9 +8,8 @@ no-op and says so once in the log.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 import spacy
