@@ -35,8 +35,8 @@ def condition_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Recor
     def drug_of(m: Mention) -> str | None:
         """The main drug when the fact's sentence names it or names no drug; otherwise the drug
         that sentence names (the nearest before the fact when there are several)."""
-        sent = index.sents[index.locate(m.start_char)[0]]
-        here = [(s, d) for s, d in named if sent.start_char <= s < sent.end_char]
+        sent_start, sent_end = index.bounds[index.locate(m.start_char)[0]]
+        here = [(s, d) for s, d in named if sent_start <= s < sent_end]
         if not here or drug in {d for _, d in here}:
             return drug
         before = [d for s, d in here if s < m.start_char]

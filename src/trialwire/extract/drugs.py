@@ -62,9 +62,9 @@ def kept_drugs(doc: Doc, index: SentenceIndex) -> dict[str, list[Mention]]:
         in_title = 0 in sents[d]
         keep = d == primary or len(sents[d]) >= 2 or in_title
         if not keep and "comparator" in cues:
-            keep = any(cues["comparator"].search(index.sents[i].text) for i in sents[d])
+            keep = any(cues["comparator"].search(index.sentence(i)) for i in sents[d])
         if keep and d != primary and "background" in cues \
-                and all(cues["background"].search(index.sents[i].text) for i in sents[d]):
+                and all(cues["background"].search(index.sentence(i)) for i in sents[d]):
             keep = False  # only ever a prior or background therapy
         if keep:
             kept[d] = ms

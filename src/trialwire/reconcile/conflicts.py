@@ -18,6 +18,8 @@ import multiprocessing
 import os
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from .aliases import AliasVerdict
 from .claims import (UNNAMED, Claim, ConflictRow, claim_values, conflict_id, fmt_count, norm_phase,
@@ -131,14 +133,21 @@ def population_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
     return out
 
 
-def text_fact_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
-    out = []
-    names_of = {}
-    for doc_id in corpus.docs:
+def text_reading(corpus: Corpus, trials: TrialIndex) -> list[tuple[str, list[str]]]:
+    """(text, names of the document's trials) per document, in corpus order: what text_claims reads."""
+    items = []
+    for doc_id, doc in corpus.docs.items():
         doc_trials = trials.trials_of_doc(doc_id)
-        names_of[doc_id] = sorted({n for t in doc_trials for n in t.names if len(n) >= 3} |
-                                  {t.nct_id for t in doc_trials if t.nct_id})
-    read = claims_per_document([(doc.text, names_of[doc_id]) for doc_id, doc in corpus.docs.items()])
+        items.append((doc.text, sorted({n for t in doc_trials for n in t.names if len(n) >= 3} |
+                                       {t.nct_id for t in doc_trials if t.nct_id})))
+    return items
+
+
+def text_fact_claims(corpus: Corpus, trials: TrialIndex, read: list[list] | None = None) -> list[Claim]:
+    """Claims from the documents' texts; `read`: text_claims per document when already computed."""
+    out = []
+    if read is None:
+        read = [text_claims(text, names) for text, names in text_reading(corpus, trials)]
     for (doc_id, doc), doc_claims in zip(corpus.docs.items(), read):
         doc_trials = trials.trials_of_doc(doc_id)
         drug = corpus.main_drug.get(doc_id)
@@ -168,15 +177,20 @@ def text_fact_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
 PARALLEL_FROM_DOCS = 2000  # below this, starting processes costs more than it saves
 
 
-def claims_per_document(items: list[tuple[str, list[str]]]) -> list[list]:
-    """text_claims for each (text, trial names) pair: reading every stored text is most of
-    reconciliation's time and each document is independent, so large corpora use every core."""
+@contextmanager
+def claims_read_aside(items: list[tuple[str, list[str]]]) -> Iterator[Callable[[], list[list]]]:
+    """text_claims for each (text, trial names) pair, read by other processes while the caller
+    builds the other claims (reading every stored text is most of reconciliation's time, and each
+    document is independent); yields a function that returns them, in order, when they are done.
+    Small corpora are read in this process when asked."""
     cores = min(os.cpu_count() or 1, 8)
     if len(items) < PARALLEL_FROM_DOCS or cores < 2:
-        return [text_claims(text, names) for text, names in items]
+        yield lambda: [text_claims(text, names) for text, names in items]
+        return
     # spawn, not fork: the flow process has threads, and forked children would count its pages again
     with ProcessPoolExecutor(max_workers=cores, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(_text_claims, items, chunksize=max(1, len(items) // (cores * 8))))
+        pending = pool.map(_text_claims, items, chunksize=max(1, len(items) // (cores * 8)))
+        yield lambda: list(pending)
 
 
 def _text_claims(item: tuple[str, list[str]]) -> list:
@@ -290,14 +304,15 @@ def _population_scope_text(claims: list[Claim]) -> str:
 
 
 def build_conflicts(corpus: Corpus, trials: TrialIndex, verdicts: list[AliasVerdict]) -> list[ConflictRow]:
-    claims = (sample_size_claims(corpus, trials) + phase_claims(trials)
-              + dose_claims(corpus, trials) + population_claims(corpus, trials)
-              + text_fact_claims(corpus, trials))
+    with claims_read_aside(text_reading(corpus, trials)) as text_read:
+        claims = (sample_size_claims(corpus, trials) + phase_claims(trials)
+                  + dose_claims(corpus, trials) + population_claims(corpus, trials))
+        rows = nct_rows(corpus, trials) + endpoint_result_rows(corpus, trials)
+        claims += text_fact_claims(corpus, trials, text_read())
     weak = float(corpus.model.setting("aliases", "weak_confidence", 0.5))
     groups: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
     for c in claims:
         groups[(key(c.subject), c.attribute, c.facet)].append(c)
-    rows = nct_rows(corpus, trials) + endpoint_result_rows(corpus, trials)
     for (_, attr, facet), cs in sorted(groups.items()):
         strong = [c for c in cs if c.confidence >= weak]
         if len({c.value for c in strong}) < 2 or not _cross_doc(strong):

@@ -114,6 +114,29 @@ def names_regex(names: list[str]) -> re.Pattern | None:
 REFERENCES = re.compile(r"^\s*(?:references?|sources?|citations?|bibliography)\s*:?\s*$", re.I | re.M)
 
 
+# Necessary words of each rule below, as groups that must all be present (any word of a group):
+# a sentence that passes no gate cannot yield a claim, and substring tests cost a fraction of the
+# regex searches (most sentences pass none). Each group covers every branch of its regex.
+STUDY_WORDS = ("trial", "stud", "program", "enrol", "participants", "patients were", "randomi", "being ",
+               "approv", "indicated", "population")
+CLAIM_GATES = (
+    (("adult", "adolesc", "teen", "child", "pediatric", "paediatric", "kids", "older", "above", "over",
+      "+", ">=", "≥"), STUDY_WORDS),  # _population: age_groups (AGE_WORDS, MIN_AGE) and STUDY_CONTEXT
+    (("not ha", "without", "free of"), ("enrol", "participants", "trial", "study", "evaluat", "randomi",
+                                        "included")),  # _condition_status: EXCLUDED, POPULATION_CONTEXT
+    (("with",), ("los", "weight", "improv", "reduc", "slow", "clear")),  # INCLUDED after EFFECT
+    (("month", "year"), ("at least", "≥", ">=", "more than", "over", "a minimum of")),  # _duration
+    (("open-label", "open label", "unblinded", "masking", "blind"),),  # _masking
+    (("expect", "anticipat", "plan", "scheduled", "due", "target action date", "pdufa", "estimated", "will"),
+     ("20",)),  # _dates: FORWARD and a year in DATE
+)
+
+
+def may_claim(sentence: str) -> bool:
+    low = sentence.lower()
+    return any(all(any(word in low for word in group) for group in gate) for gate in CLAIM_GATES)
+
+
 def text_claims(text: str, trial_names: list[str]) -> list[TextClaim]:
     """Claims from the body text (a trailing reference list is not read)."""
     out: list[TextClaim] = []
@@ -121,6 +144,8 @@ def text_claims(text: str, trial_names: list[str]) -> list[TextClaim]:
     body = text[:m.start()] if m else (text or "")
     rx = names_regex(trial_names)
     for start, end, sent in sentences(body):
+        if not may_claim(sent):
+            continue
         named = _named(sent, trial_names, rx)
         out.extend(_population(sent, start, end, named))
         out.extend(_duration(sent, start, end, named))
