@@ -37,7 +37,7 @@ def print_summary(summary: dict) -> None:
         f"  facts written           {summary['facts']:>7}",
     ]
     if summary.get("orchestrator"):
-        lines.append(f"  nothing new: no Prefect flow run started (--force-flow starts one anyway)")
+        lines.append("  nothing new: no Prefect flow run started (--force-flow starts one anyway)")
     if summary.get("set_aside_corrupt"):
         lines.append(f"  damaged files set aside {len(summary['set_aside_corrupt']):>7}  (in _corrupt/; their documents were re-read)")
     if rec:
@@ -53,8 +53,11 @@ def cmd_ingest(a: argparse.Namespace) -> int:
         with output_root(a.out, work_dir=a.work_dir, quiet=a.quiet) as out:
             summary = None if a.force_flow else unchanged_run(out, sources, a.config, a)
             if summary is None:
-                with prefect_api(a.runner, a.workers):
-                    summary = run_flow(load_flow_module(), a, sources, out)
+                with prefect_api() as api:
+                    flows = load_flow_module()  # while the server boots, and so do the workers:
+                    with flows.early_workers(resolve_runner(a.runner, a.workers), workers(a.workers)):
+                        api.wait_ready()
+                        summary = run_flow(flows, a, sources, out)
     except StoreLocked as exc:
         print(f"trialwire: {exc}; not started", file=sys.stderr)
         return 3
@@ -62,34 +65,41 @@ def cmd_ingest(a: argparse.Namespace) -> int:
     return 0
 
 
+class _ConfiguredAPI:
+    def wait_ready(self) -> None:
+        pass
+
+
 @contextmanager
-def prefect_api(runner: str, requested_workers: int | None):
+def prefect_api():
     """One Prefect API for the flow process and its workers. Without PREFECT_API_URL every process
     that runs a task (each pool or Dask worker) would start a temporary server of its own: seconds
-    of CPU and ~220 MB each. So when the run uses worker processes and no server is configured,
-    start the same temporary server Prefect would, once, and hand its URL to the workers."""
-    if resolve_runner(runner, requested_workers) == "local":
-        yield
-        return
+    of CPU and ~220 MB each. So when no server is configured, start one temporary server for the
+    run (prefect_server.py: without Prefect's own 3.5 s server import in this process, and booting
+    while the caller loads the flow) and hand its URL to the workers; call `wait_ready()` before
+    the flow runs."""
     offline_prefect_env()
     from prefect.settings import get_current_settings
-    if get_current_settings().api.url:  # a configured server (or a test harness): use it
-        yield
+    settings = get_current_settings()
+    if settings.api.url:  # a configured server (or a test harness): use it
+        yield _ConfiguredAPI()
         return
-    from prefect.server.api.server import SubprocessASGIServer
-    server = SubprocessASGIServer()
-    server.start()
+    from .prefect_server import TemporaryServer
+    server = TemporaryServer(float(settings.server.ephemeral.startup_timeout_seconds or 60)).start()
+    from prefect.context import refresh_global_settings_context
+    # the process-wide settings, not a context-local override: Prefect's own threads (log and
+    # event forwarding) read them, and without a URL they would start a second temporary server
     os.environ["PREFECT_API_URL"] = server.api_url
+    refresh_global_settings_context()
     try:
-        from prefect.settings import PREFECT_API_URL, temporary_settings
-        with temporary_settings({PREFECT_API_URL: server.api_url}):
-            yield
+        yield server
     finally:
         from prefect.events.worker import EventsWorker
         from prefect.logging.handlers import APILogWorker
         for worker in (APILogWorker, EventsWorker):  # deliver what is queued while the server is up
             worker.drain_all(timeout=10)
         os.environ.pop("PREFECT_API_URL", None)
+        refresh_global_settings_context()
         server.stop()
 
 

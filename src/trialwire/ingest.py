@@ -45,7 +45,7 @@ def warm_worker() -> None:
 
 
 def current_version() -> str:
-    from .nlp import pipeline_version
+    from .version import pipeline_version
     return pipeline_version()
 
 

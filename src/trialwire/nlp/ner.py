@@ -10,50 +10,19 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from pathlib import Path
 
 import spacy
 from spacy.attrs import ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..paths import MODELS_DIR, PROJ_ROOT
+from ..version import model_version, resolve_model  # noqa: F401  (resolve_model: also for callers)
 from .mention import Mention, add_mention
 
 log = logging.getLogger(__name__)
 _WARNED: set[str] = set()
 NER_LABELS = ("CHEMICAL", "DISEASE")
 TRIM = " \t\n\r\u2022\u00b7*-\u2013\u2014.,;:!?\"'\u201c\u201d\u2018\u2019()[]"
-
-
-def resolve_model(spec: str | None) -> str | Path | None:
-    """A model directory (absolute, or relative to models/ or the project root) or an installed
-    package name; None when neither exists."""
-    if not spec:
-        return None
-    p = Path(spec)
-    for cand in ([p] if p.is_absolute() else [MODELS_DIR / p, PROJ_ROOT / p]):
-        if (cand / "config.cfg").exists() or (cand / "meta.json").exists():
-            return cand
-    if spacy.util.is_package(spec):
-        return spec
-    return None
-
-
-def model_version(spec: str | None) -> str | None:
-    """`name-version` of the NER model the component would load, or None."""
-    where = resolve_model(spec)
-    if where is None:
-        return None
-    try:
-        meta = spacy.util.load_meta(Path(where) / "meta.json") if isinstance(where, Path) \
-            else {"name": where, "version": spacy.util.get_package_version(where)}
-    except Exception:  # noqa: BLE001  unreadable meta still names the model
-        meta = {}
-    name = meta.get("name") or (where.name if isinstance(where, Path) else str(where))
-    if isinstance(where, Path) and name == "pipeline":
-        name = where.name
-    return f"{name}-{meta.get('version', '0')}"
 
 
 class NerComponent:

@@ -7,9 +7,7 @@ paths in component settings are resolved against the models folder by the compon
 """
 from __future__ import annotations
 
-import hashlib
 import warnings
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +21,8 @@ from spacy.util import load_config, load_model_from_config, registry
 warnings.filterwarnings("ignore", message=r"\[W036\]")
 warnings.filterwarnings("ignore", message="Possible set union", category=FutureWarning)
 
-from .. import __version__
-from ..kb import kb_fingerprint
-from ..paths import PIPELINE_CONFIG, RULES_DIR
+from ..paths import PIPELINE_CONFIG
+from ..version import pipeline_version  # noqa: F401  re-exported: trialwire.nlp.pipeline_version
 from . import conditions, doses, drugs, endpoints, ner, sentences, trial_ids, trials  # noqa: F401  factories
 
 
@@ -49,26 +46,3 @@ def load_pipeline_config(path: Path | str | None = None, overrides: dict[str, An
 def build_pipeline(config_path: Path | str | None = None, overrides: dict[str, Any] | None = None) -> Language:
     config = load_pipeline_config(config_path, overrides)
     return load_model_from_config(config, auto_fill=True, validate=True)
-
-
-def _rules_fingerprint(config_path: Path) -> str:
-    h = hashlib.sha256(config_path.read_bytes() if config_path.exists() else b"")
-    if RULES_DIR.exists():
-        for p in sorted(RULES_DIR.rglob("*")):
-            if p.is_file() and p.suffix in {".txt", ".tsv", ".jsonl", ".json", ".yaml", ".yml"}:
-                h.update(p.name.encode())
-                h.update(p.read_bytes())
-    return h.hexdigest()[:8]
-
-
-@lru_cache(maxsize=4)
-def pipeline_version(config_path: Path | str | None = None) -> str:
-    """Package version + KB, rules/config fingerprints + NER model name-version when present."""
-    path = Path(config_path or PIPELINE_CONFIG)
-    version = f"{__version__}+kb.{kb_fingerprint()}+rules.{_rules_fingerprint(path)}"
-    try:
-        ner_spec = load_pipeline_config(path)["components"].get("trialwire_ner", {}).get("model")
-    except Exception:  # noqa: BLE001  a broken config fails in build_pipeline, not here
-        ner_spec = None
-    ner_version = ner.model_version(ner_spec)
-    return version + (f"+ner.{ner_version}" if ner_version else "")

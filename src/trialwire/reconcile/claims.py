@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..extract.trials import schema_qualifier
+from ..qualifiers import schema_qualifier
 from .corpus import Corpus, SourceDoc, key
 
 UNNAMED = "trials (unnamed)"

@@ -1,0 +1,79 @@
+"""A temporary Prefect API server for one command, for when no PREFECT_API_URL is configured.
+
+It is the server Prefect itself would start (`SubprocessASGIServer`: uvicorn serving
+`prefect.server.api.server:create_app` with the UI off, on 127.0.0.1), started differently in two
+ways that a run's wall time notices: this process never imports Prefect's server package (3.5 s
+of CPU, measured; the server process imports it anyway), and `start()` does not wait, so the
+caller loads the flow module while the server boots and calls `wait_ready()` just before the flow.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+PORT_IN_USE = 3  # uvicorn's exit code when another process took the port first
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class TemporaryServer:
+    def __init__(self, startup_timeout_s: float = 60.0) -> None:
+        self.startup_timeout_s = startup_timeout_s
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def start(self) -> "TemporaryServer":
+        import prefect
+        from prefect.settings import get_current_settings
+        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+               "PREFECT__SERVER_FINAL": "1", **get_current_settings().to_environment_variables(exclude_unset=True)}
+        env.pop("PREFECT_API_URL", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
+             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+             "--log-level", "error", "--lifespan", "on"], env=env)
+        return self
+
+    def wait_ready(self) -> None:
+        """Block until the API answers its health check; a server that could not start raises."""
+        deadline = time.monotonic() + self.startup_timeout_s
+        while time.monotonic() < deadline:
+            code = self.process.poll()
+            if code == PORT_IN_USE:
+                self.port = free_port()
+                self.start()
+                continue
+            if code is not None:
+                raise RuntimeError(f"the temporary Prefect server exited with code {code} before it was ready")
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the temporary Prefect server did not answer within {self.startup_timeout_s:.0f} s")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
