@@ -325,7 +325,7 @@ def warm_up(work: Path, env: dict, reconcile: bool) -> None:
 
 def pipeline_facts() -> dict:
     from trialwire.nlp import pipeline_version
-    from trialwire.nlp.ner import resolve_model
+    from trialwire.version import resolve_model
     from trialwire.nlp.pipeline import load_pipeline_config
 
     cfg = load_pipeline_config()
@@ -517,15 +517,15 @@ def main(argv: list[str] | None = None) -> int:
 def run_with_shared_api(result: dict, articles: Path, work: Path, cores: list[int], reconcile: bool, env: dict,
                         a: argparse.Namespace) -> None:
     """Extra mode: the headline command against one already running Prefect API server whose URL
-    every process inherits (PREFECT_API_URL), as with a deployed Prefect server; without it each
-    Dask worker process starts a temporary server of its own. Server start-up is reported apart."""
-    from prefect.server.api.server import SubprocessASGIServer
+    every process inherits (PREFECT_API_URL), as with a deployed Prefect server; without it the
+    command starts a temporary server for its run. Server start-up is reported apart."""
+    from trialwire.prefect_server import TemporaryServer
 
     k = max(cores)
     runner = default_runner(k)
     t0 = time.perf_counter()
-    server = SubprocessASGIServer()
-    server.start()
+    server = TemporaryServer().start()
+    server.wait_ready()
     startup = time.perf_counter() - t0
     try:
         print(f"end to end: e2e-{runner}-{k}-shared-api (server up in {startup:.1f} s) ...", flush=True)

@@ -43,12 +43,13 @@ def process_batch(out: str, spool: str, run_id: str, ingest_date, tag: str) -> c
 
 @task(cache_policy=NONE)
 def reconcile(out: str) -> dict:
-    from trialwire.reconcile import current_summary, reconcile as run_reconcile
-    kept = current_summary(Path(out))
+    from trialwire.reconcile import current_summary, inputs_fingerprint, reconcile as run_reconcile
+    fingerprint = inputs_fingerprint(Path(out))
+    kept = current_summary(Path(out), fingerprint=fingerprint)
     if kept is not None:  # nothing it reads has changed: same result, no need to recompute
         get_run_logger().info("reconciliation inputs unchanged since the last run; kept its tables")
         return {**kept, "unchanged": True}
-    summary = run_reconcile(Path(out))
+    summary = run_reconcile(Path(out), fingerprint=fingerprint)
     get_run_logger().info("reconciled: %s", summary)
     return summary if isinstance(summary, dict) else vars(summary)
 

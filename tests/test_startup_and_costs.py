@@ -108,7 +108,7 @@ def realistic_texts() -> list[str]:
 
 
 def test_sentence_bounds_from_token_arrays_match_doc_sents(nlp):
-    from trialwire.extract.provenance import span_bounds
+    from trialwire.nlp.numbers import span_bounds
     texts = realistic_texts() + ["", "one", "Dosing: 300 mg.\n\nWeek 24 results"]
     for doc in nlp.pipe(texts):
         expected = [(s.start_char, s.end_char) for s in doc.sents] if len(doc) else []

@@ -53,11 +53,12 @@ def cmd_ingest(a: argparse.Namespace) -> int:
         with output_root(a.out, work_dir=a.work_dir, quiet=a.quiet) as out:
             summary = None if a.force_flow else unchanged_run(out, sources, a.config, a)
             if summary is None:
+                runner, n_workers = resolve_runner(a.runner, a.workers), workers(a.workers)
                 with prefect_api() as api:
                     flows = load_flow_module()  # while the server boots, and so do the workers:
-                    with flows.early_workers(resolve_runner(a.runner, a.workers), workers(a.workers)):
+                    with flows.early_workers(runner, n_workers):
                         api.wait_ready()
-                        summary = run_flow(flows, a, sources, out)
+                        summary = run_flow(flows, a, sources, out, runner, n_workers)
     except StoreLocked as exc:
         print(f"trialwire: {exc}; not started", file=sys.stderr)
         return 3
@@ -104,8 +105,8 @@ def prefect_api():
 
 
 def unchanged_run(out: Path, sources: list[str], config: str | None, a: argparse.Namespace) -> dict | None:
-    """A re-run over unchanged local input records itself without starting Prefect (about 10 s of
-    server start-up and shutdown for nothing); anything new, remote or damaged runs the flow."""
+    """A re-run over unchanged local input records itself without starting Prefect (the API
+    server's start-up and shutdown for nothing); anything new, remote or damaged runs the flow."""
     from .ingest import unchanged_run as check
 
     def reconciled(path: Path) -> bool:
@@ -117,12 +118,10 @@ def unchanged_run(out: Path, sources: list[str], config: str | None, a: argparse
     return check(out, sources, config, a.wait, reconciled)
 
 
-def run_flow(flows, a: argparse.Namespace, sources: list[str], out: Path) -> dict:
-    kwargs = dict(source=sources, out=str(out), config=a.config, progress=sys.stderr.isatty() and not a.quiet,
-                  run_reconcile=not a.no_reconcile, lock_wait_s=a.wait)
-    runner = resolve_runner(a.runner, a.workers)
-    kwargs.update(runner=runner, workers=workers(a.workers), dask_address=a.dask_address)
-    return flows.ingest(**kwargs)
+def run_flow(flows, a: argparse.Namespace, sources: list[str], out: Path, runner: str, n_workers: int) -> dict:
+    return flows.ingest(source=sources, out=str(out), config=a.config, progress=sys.stderr.isatty() and not a.quiet,
+                        run_reconcile=not a.no_reconcile, lock_wait_s=a.wait, runner=runner, workers=n_workers,
+                        dask_address=a.dask_address)
 
 
 def workers(requested: int | None) -> int:

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-import numpy as np
-from spacy.attrs import IDX, LENGTH, SENT_START
 from spacy.tokens import Doc
 
-from ..nlp.numbers import doc_text
+from ..nlp.numbers import doc_text, span_bounds
 from .records import Provenance
 
 
@@ -36,17 +34,3 @@ class SentenceIndex:
             return Provenance(doc_id, None, None, None, None, component, confidence, assertion)
         i, sent = self.locate(start)
         return Provenance(doc_id, start, end, i, sent, component, confidence, assertion)
-
-
-def span_bounds(doc: Doc) -> list[tuple[int, int]]:
-    """(start_char, end_char) of each `doc.sents` span (the whole doc without sentence marks), read
-    from token arrays: iterating `doc.sents` makes a Python Token per token, 40% of extraction."""
-    if len(doc) == 0:
-        return []
-    arr = doc.to_array([IDX, LENGTH, SENT_START]).astype(np.int64)
-    idx, length, sent_start = arr[:, 0], arr[:, 1], arr[:, 2]
-    first = np.array([0])
-    if doc.has_annotation("SENT_START"):
-        first = np.concatenate((first, np.nonzero(sent_start[1:] == 1)[0] + 1))
-    last = np.concatenate((first[1:] - 1, [len(doc) - 1]))
-    return list(zip(idx[first].tolist(), (idx[last] + length[last]).tolist()))

@@ -16,7 +16,7 @@ from spacy.attrs import ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..version import model_version, resolve_model  # noqa: F401  (resolve_model: also for callers)
+from ..version import model_version, resolve_model
 from .mention import Mention, add_mention
 
 log = logging.getLogger(__name__)

@@ -23,25 +23,40 @@ def doc_text(doc) -> str:
     return cached[1]
 
 
-def sentence_bounds(doc, text: str | None = None) -> list[tuple[int, int]]:
-    """(start_char, end_char) of each sentence, read from token arrays: iterating `doc.sents` (or
-    reading `doc.text`, which rebuilds the string) costs a Python object per token."""
+def _sentence_tokens(doc):
+    """Token arrays (IDX, LENGTH, IS_SPACE) and each sentence's first and last token index, as
+    `doc.sents` splits (a doc without sentence marks is one sentence). Reading arrays instead of
+    iterating `doc.sents` (or reading `doc.text`) saves a Python object per token."""
     import numpy as np
     from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START
 
+    arr = doc.to_array([IDX, LENGTH, IS_SPACE, SENT_START]).astype(np.int64)
+    first = np.concatenate(([0], np.nonzero(arr[1:, 3] == 1)[0] + 1))
+    last = np.concatenate((first[1:] - 1, [len(doc) - 1]))
+    return arr[:, 0], arr[:, 1], arr[:, 2], first.tolist(), last.tolist()
+
+
+def sentence_bounds(doc, text: str | None = None) -> list[tuple[int, int]]:
+    """(start_char, end_char) of each sentence without its trailing whitespace tokens."""
     if len(doc) == 0:
         return [(0, len(text if text is not None else doc_text(doc)))]
-    arr = doc.to_array([IDX, LENGTH, IS_SPACE, SENT_START]).astype(np.int64)
-    idx, length, space, ss = arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]
-    first = np.concatenate(([0], np.nonzero(ss[1:] == 1)[0] + 1))
-    last = np.concatenate((first[1:] - 1, [len(doc) - 1]))
+    idx, length, space, first, last = _sentence_tokens(doc)
     out = []
     # a sentence ends where its last non-space token ends
-    for f, l in zip(first.tolist(), last.tolist()):
+    for f, l in zip(first, last):
         while l > f and space[l]:
             l -= 1
         out.append((int(idx[f]), int(idx[l] + length[l])))
     return out
+
+
+def span_bounds(doc) -> list[tuple[int, int]]:
+    """(start_char, end_char) of each `doc.sents` span exactly (trailing whitespace tokens
+    included), for provenance: `Span.start_char` / `Span.end_char` without the Spans."""
+    if len(doc) == 0:
+        return []
+    idx, length, _, first, last = _sentence_tokens(doc)
+    return [(int(idx[f]), int(idx[l] + length[l])) for f, l in zip(first, last)]
 
 
 DASH = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\\-"

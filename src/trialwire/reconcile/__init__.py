@@ -98,20 +98,22 @@ def inputs_fingerprint(out: Path, decisions_path: Path | None = None) -> str:
     return h.hexdigest()[:24]
 
 
-def current_summary(out: Path, decisions_path: Path | None = None) -> dict | None:
-    """The last reconciliation's summary when its inputs have not changed since, else None."""
+def current_summary(out: Path, decisions_path: Path | None = None, fingerprint: str | None = None) -> dict | None:
+    """The last reconciliation's summary when its inputs (`fingerprint`, computed when not given)
+    have not changed since, else None."""
     try:
         side = json.loads((Path(out) / "reports" / "_reconcile.json").read_text())
     except (OSError, ValueError):
         return None
-    if side.get("inputs") != inputs_fingerprint(out, decisions_path) or "summary" not in side:
+    if side.get("inputs") != (fingerprint or inputs_fingerprint(out, decisions_path)) or "summary" not in side:
         return None
     return side["summary"]
 
 
-def reconcile(out: Path, decisions_path: Path | None = None) -> ReconcileSummary:
+def reconcile(out: Path, decisions_path: Path | None = None, fingerprint: str | None = None) -> ReconcileSummary:
+    """`fingerprint`: inputs_fingerprint(out, decisions_path) when the caller has it already."""
     out = Path(out)
-    fingerprint = inputs_fingerprint(out, decisions_path)
+    fingerprint = fingerprint or inputs_fingerprint(out, decisions_path)
     model = load_credibility_model()
     corpus = load_corpus(out, model)
     trials = TrialIndex(corpus)

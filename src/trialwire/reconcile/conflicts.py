@@ -143,11 +143,9 @@ def text_reading(corpus: Corpus, trials: TrialIndex) -> list[tuple[str, list[str
     return items
 
 
-def text_fact_claims(corpus: Corpus, trials: TrialIndex, read: list[list] | None = None) -> list[Claim]:
-    """Claims from the documents' texts; `read`: text_claims per document when already computed."""
+def text_fact_claims(corpus: Corpus, trials: TrialIndex, read: list[list]) -> list[Claim]:
+    """Claims from the documents' texts; `read`: text_claims of each text_reading item, in order."""
     out = []
-    if read is None:
-        read = [text_claims(text, names) for text, names in text_reading(corpus, trials)]
     for (doc_id, doc), doc_claims in zip(corpus.docs.items(), read):
         doc_trials = trials.trials_of_doc(doc_id)
         drug = corpus.main_drug.get(doc_id)
