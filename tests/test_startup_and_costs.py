@@ -47,11 +47,14 @@ def test_flow_process_work_never_imports_spacy(tmp_path):
     assert out.split() == ["True", "True", "False"]
 
 
-def test_version_is_the_one_the_pipeline_reports():
-    from trialwire.nlp import pipeline_version
-    from trialwire.nlp.ner import NerComponent  # noqa: F401  the pipeline module still exposes it
-    from trialwire.version import pipeline_version as light
-    assert pipeline_version() == light() and "+ner." in light()
+def test_version_names_the_ner_model_spacy_would_load():
+    """The spaCy-free version reads the same config entry and model meta that spaCy's loaders do."""
+    import spacy
+    from trialwire.nlp.pipeline import load_pipeline_config
+    from trialwire.version import pipeline_version, resolve_model
+    spec = load_pipeline_config()["components"]["trialwire_ner"]["model"]
+    meta = spacy.util.load_meta(resolve_model(spec) / "meta.json")
+    assert pipeline_version().endswith(f"+ner.{meta['name']}-{meta['version']}")
 
 
 def spawned_children() -> set[int]:
