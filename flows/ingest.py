@@ -98,6 +98,7 @@ class EarlyProcessPool(ProcessPoolTaskRunner):
 
 
 _early_pools: dict[int, EarlyProcessPool] = {}
+WORKER_NICE = 10  # pool workers yield the CPU to the flow process and the API server (see warm_worker)
 
 
 @contextmanager
@@ -107,7 +108,8 @@ def early_workers(runner: str, workers: int):
     if runner != "process":
         yield
         return
-    pool = _early_pools[workers] = EarlyProcessPool(max_workers=workers, initializer=core.warm_worker).start_early()
+    pool = _early_pools[workers] = EarlyProcessPool(max_workers=workers, initializer=core.warm_worker,
+                                                initargs=(WORKER_NICE,)).start_early()
     try:
         yield
     finally:
@@ -120,7 +122,7 @@ def task_runner_for(runner: str, workers: int, dask_address: str | None = None):
     processes on this machine that load the pipeline as they start. dask: a distributed cluster
     (`dask_address`) or a LocalCluster of `workers` single-threaded processes."""
     if runner == "process":
-        return EarlyProcessPool(max_workers=workers, initializer=core.warm_worker)
+        return EarlyProcessPool(max_workers=workers, initializer=core.warm_worker, initargs=(WORKER_NICE,))
     if runner == "dask":
         from prefect_dask import DaskTaskRunner
         return DaskTaskRunner(address=dask_address) if dask_address else DaskTaskRunner(

@@ -1,5 +1,8 @@
 """What the run-time work of issue 7 changed, held to the behaviour it must keep:
-- the temporary Prefect API server starts without Prefect's server code in this process;
+- the temporary Prefect API server starts without Prefect's server code in this process, and
+  before this process imports Prefect at all when no settings file can name a server;
+- pool workers run at a lower CPU priority than the flow process and the API server;
+- reading an empty table does not import pandas (pyarrow's `Schema.empty_table` does);
 - the flow process (discovery, version stamps) never imports spaCy;
 - worker processes started early are the ones the flow uses, and are stopped when no flow does;
 - the cheap pre-checks (sentence bounds from token arrays, the word gate before the text-claim
@@ -28,12 +31,58 @@ def test_temporary_server_answers_without_prefects_server_code_in_this_process()
         "import sys, urllib.request\n"
         "from trialwire.prefect_server import TemporaryServer\n"
         "server = TemporaryServer(60).start()\n"
+        "print('prefect' in sys.modules)\n"
         "server.wait_ready()\n"
         "print(urllib.request.urlopen(server.api_url + '/health').status)\n"
         "print('prefect.server.api.server' in sys.modules)\n"
         "server.stop()\n"
         "print(server.process.poll() is not None)\n")
-    assert out.split() == ["200", "False", "True"]
+    assert out.split() == ["False", "200", "False", "True"]
+
+
+@pytest.mark.parametrize("where, text, configured", [
+    (None, None, False),
+    ("profiles.toml", 'active = "local"\n[profiles.local]\nPREFECT_API_URL = "http://10.0.0.5:4200/api"\n', True),
+    ("prefect.toml", '[api]\nurl = "http://10.0.0.5:4200/api"\n', True),
+    ("pyproject.toml", '[tool.prefect.api]\nurl = "http://10.0.0.5:4200/api"\n', True),
+    (".env", "PREFECT_API_URL=http://10.0.0.5:4200/api\n", True),
+    ("pyproject.toml", '[project]\nname = "x"\ndependencies = ["fastapi<0.151"]\n', False),
+    ("env", None, True),
+])
+def test_api_url_may_be_configured_reads_every_place_prefect_does(tmp_path, monkeypatch, where, text, configured):
+    from trialwire.cli import api_url_may_be_configured
+    home, cwd = tmp_path / "home", tmp_path / "project"
+    home.mkdir(), cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("PREFECT_HOME", str(home))
+    for var in ("PREFECT_API_URL", "PREFECT_PROFILES_PATH"):
+        monkeypatch.delenv(var, raising=False)
+    if where == "env":
+        monkeypatch.setenv("PREFECT_API_URL", "http://10.0.0.5:4200/api")
+    elif where:
+        (home if where == "profiles.toml" else cwd).joinpath(where).write_text(text)
+    assert api_url_may_be_configured() is configured
+
+
+def test_pool_workers_parse_at_a_lower_priority_than_the_flow_process():
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+    import os
+    from trialwire.cli import load_flow_module
+    from trialwire.ingest import warm_worker
+    flows = load_flow_module()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=warm_worker,
+                             initargs=(flows.WORKER_NICE,)) as pool:
+        assert pool.submit(os.nice, 0).result() == os.nice(0) + flows.WORKER_NICE
+
+
+def test_reading_an_empty_table_does_not_import_pandas(tmp_path):
+    out = run_python(
+        "import sys\n"
+        "from trialwire.store import Store\n"
+        f"table = Store({str(tmp_path)!r}).read('conflicts', ['conflict_id'])\n"
+        "print(table.num_rows, table.column_names, 'pandas' in sys.modules)\n")
+    assert out.split() == ["0", "['conflict_id']", "False"]
 
 
 def test_flow_process_work_never_imports_spacy(tmp_path):

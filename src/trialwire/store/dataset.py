@@ -195,7 +195,7 @@ class Store:
         else:  # a table of many small batch files: Arrow decodes without the GIL, so threads help
             with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
                 parts = list(pool.map(read_part, paths))
-        return pa.concat_tables(parts) if parts else schema.empty_table()
+        return pa.concat_tables(parts) if parts else pa.Table.from_batches([], schema=schema)  # empty_table() imports pandas
 
     def verify(self) -> list[str]:
         """Problems with committed files (missing, truncated, wrong schema); empty when healthy."""

@@ -263,4 +263,4 @@ def read_table(url: str, table: str, columns: list[str] | None = None,
     for rel in rels:
         with fs.open(f"{root}/{rel}", "rb") as fh:
             parts.append(pq.read_table(fh, columns=columns, schema=schema))
-    return pa.concat_tables(parts) if parts else schema.empty_table()
+    return pa.concat_tables(parts) if parts else pa.Table.from_batches([], schema=schema)  # empty_table() imports pandas
