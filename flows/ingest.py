@@ -98,7 +98,7 @@ class EarlyProcessPool(ProcessPoolTaskRunner):
 
 
 _early_pools: dict[int, EarlyProcessPool] = {}
-WORKER_NICE = 10  # pool workers load the pipeline yielding the CPU to the API server's boot (see warm_worker)
+WORKER_NICE = 10  # pool workers yield the CPU to the flow process and the API server (see warm_worker)
 
 
 @contextmanager

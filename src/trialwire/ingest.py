@@ -15,8 +15,6 @@ import pickle
 import secrets
 import shutil
 import socket
-import sys
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
@@ -44,36 +42,16 @@ def get_pipeline():
 
 def warm_worker(nice: int = 0) -> None:
     """Process-pool initializer: load the pipeline as the worker starts, while discovery still runs.
-    `nice` > 0 loads it at a lower CPU priority, in a thread of its own (Linux sets priorities per
-    thread, and an unprivileged process cannot raise one again), so that the API server's boot and
-    the flow process's start, which the first batch waits for, get the cores first; batches then
-    parse at the normal priority."""
-    if nice > 0 and sys.platform == "linux":
-        loader = threading.Thread(target=_load_pipeline_at, args=(nice,), name="trialwire-pipeline-load")
-        loader.start()
-        loader.join()
+    `nice` > 0 lowers the worker's CPU priority, so that on a machine with as many workers as cores
+    the API server, the flow process's discovery and task hand-offs run the moment they can and
+    parsing takes the rest (the start-up loads then no longer delay the server's boot)."""
+    if nice > 0:
+        os.nice(nice)
     get_pipeline()
     # Registered before any task runs, so it runs after the exit handlers of what the tasks start:
     # once Prefect has delivered the worker's logs and events, skip tearing down spaCy and Prefect
     # module by module (~0.3 s the flow waits for when the pool shuts down; results are back by then).
     atexit.register(os._exit, 0)
-
-
-_load_nice: list[int] = []  # the priority the pipeline was loaded at (tests read it)
-
-
-def _load_pipeline_at(nice: int) -> None:
-    tid = threading.get_native_id()
-    try:
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
-    except OSError:
-        pass
-    _load_nice.append(os.getpriority(os.PRIO_PROCESS, tid))
-    get_pipeline()
-
-
-def pipeline_load_nice() -> int | None:
-    return _load_nice[-1] if _load_nice else None
 
 
 def warm_flow_process() -> None:
