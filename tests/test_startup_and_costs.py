@@ -40,6 +40,20 @@ def test_temporary_server_answers_without_prefects_server_code_in_this_process()
     assert out.split() == ["False", "200", "False", "True"]
 
 
+def test_a_server_started_before_prefects_settings_were_read_is_stopped_when_they_name_one():
+    out = run_python(
+        "import os\n"
+        "os.environ['PREFECT_API_URL'] = 'http://127.0.0.1:9/api'\n"
+        "from trialwire import cli, prefect_server\n"
+        "started, start = [], prefect_server.TemporaryServer.start\n"
+        "prefect_server.TemporaryServer.start = lambda self: started.append(self) or start(self)\n"
+        "cli.api_url_may_be_configured = lambda: False  # a source the cheap check cannot see\n"
+        "with cli.prefect_api() as api:\n"
+        "    print(type(api).__name__)\n"
+        "print(len(started), started[0].process.poll() is not None)\n")
+    assert out.split() == ["_ConfiguredAPI", "1", "True"]
+
+
 @pytest.mark.parametrize("where, text, configured", [
     (None, None, False),
     ("profiles.toml", 'active = "local"\n[profiles.local]\nPREFECT_API_URL = "http://10.0.0.5:4200/api"\n', True),

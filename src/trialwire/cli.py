@@ -105,8 +105,13 @@ def prefect_api():
     from .prefect_server import TemporaryServer
     speculate = "prefect.settings" not in sys.modules and not api_url_may_be_configured()
     early = TemporaryServer().start() if speculate else None
-    from prefect.settings import get_current_settings
-    settings = get_current_settings()
+    try:
+        from prefect.settings import get_current_settings
+        settings = get_current_settings()
+    except BaseException:
+        if early is not None:
+            early.stop()
+        raise
     if settings.api.url:  # a configured server (or a test harness): use it
         if early is not None:
             early.stop()
@@ -115,11 +120,11 @@ def prefect_api():
     server = early or TemporaryServer().start()
     server.startup_timeout_s = float(settings.server.ephemeral.startup_timeout_seconds or 60)
     from prefect.context import refresh_global_settings_context
-    # the process-wide settings, not a context-local override: Prefect's own threads (log and
-    # event forwarding) read them, and without a URL they would start a second temporary server
-    os.environ["PREFECT_API_URL"] = server.api_url
-    refresh_global_settings_context()
     try:
+        # the process-wide settings, not a context-local override: Prefect's own threads (log and
+        # event forwarding) read them, and without a URL they would start a second temporary server
+        os.environ["PREFECT_API_URL"] = server.api_url
+        refresh_global_settings_context()
         yield server
     finally:
         from prefect.events.worker import EventsWorker

@@ -195,7 +195,8 @@ class Store:
         else:  # a table of many small batch files: Arrow decodes without the GIL, so threads help
             with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
                 parts = list(pool.map(read_part, paths))
-        return pa.concat_tables(parts) if parts else pa.Table.from_batches([], schema=schema)  # empty_table() imports pandas
+        # not schema.empty_table(): that imports pandas (0.3 s) into a process that may never need it
+        return pa.concat_tables(parts) if parts else pa.Table.from_batches([], schema=schema)
 
     def verify(self) -> list[str]:
         """Problems with committed files (missing, truncated, wrong schema); empty when healthy."""

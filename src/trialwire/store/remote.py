@@ -263,4 +263,5 @@ def read_table(url: str, table: str, columns: list[str] | None = None,
     for rel in rels:
         with fs.open(f"{root}/{rel}", "rb") as fh:
             parts.append(pq.read_table(fh, columns=columns, schema=schema))
-    return pa.concat_tables(parts) if parts else pa.Table.from_batches([], schema=schema)  # empty_table() imports pandas
+    # not schema.empty_table(): that imports pandas (0.3 s) into a process that may never need it
+    return pa.concat_tables(parts) if parts else pa.Table.from_batches([], schema=schema)
