@@ -181,6 +181,8 @@ def test_sentence_bounds_from_token_arrays_match_doc_sents(nlp):
         assert span_bounds(doc) == expected
     unmarked = nlp.make_doc("No sentence marks. Two sentences though.")
     assert span_bounds(unmarked) == [(0, len(unmarked.text))]
+    from trialwire.extract.provenance import SentenceIndex
+    assert SentenceIndex(nlp("")).locate(0) == (0, "")  # provenance of an empty text still resolves
 
 
 def test_word_gate_drops_no_text_claim(monkeypatch):

@@ -14,7 +14,7 @@ class SentenceIndex:
 
     def __init__(self, doc: Doc):
         self.text = doc_text(doc)  # Doc.text and Span.text rebuild their string on every access
-        self.bounds = span_bounds(doc)
+        self.bounds = span_bounds(doc) or [(0, len(self.text))]  # an empty doc: one empty sentence, as doc[:] was
         self.starts = [b[0] for b in self.bounds]
         self._texts: dict[int, str] = {}
 
