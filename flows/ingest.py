@@ -16,18 +16,19 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NONE  # noqa: E402
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner  # noqa: E402
+from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 from trialwire import ingest as core  # noqa: E402
 from trialwire import run_artifacts  # noqa: E402
 from trialwire.store import Store  # noqa: E402
+from trialwire.workers import BrokenProcessPool, ParseWorkers  # noqa: E402
 
 
 def transient(task_, task_run, state) -> bool:
-    """Retry I/O trouble only; a bug fails the same way twice."""
+    """Retry I/O trouble and a lost worker only; a bug fails the same way twice."""
     try:
         state.result()
-    except (OSError, TimeoutError, ConnectionError):
+    except (OSError, TimeoutError, ConnectionError, BrokenProcessPool):
         return True
     except Exception:
         return False
@@ -36,7 +37,9 @@ def transient(task_, task_run, state) -> bool:
 
 @task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient, cache_policy=NONE)
 def process_batch(out: str, spool: str, run_id: str, ingest_date, tag: str) -> core.BatchResult:
-    result = core.process_batch(out, spool, run_id, ingest_date, tag)
+    job = (out, spool, run_id, ingest_date, tag)
+    workers = _parse_workers  # None where the task itself runs on a Dask worker or in the flow process
+    result = workers.process_batch(*job) if workers is not None else core.process_batch(*job)
     get_run_logger().info("batch %s: %d documents, %d words, %d facts", tag, result.docs, result.words, result.facts)
     return result
 
@@ -66,63 +69,54 @@ def publish_artifacts(out: str, summary: dict, known_conflicts: set[str]) -> Non
         create_table_artifact(tables["new_conflicts"], key="trialwire-new-conflicts")
 
 
-class EarlyProcessPool(ProcessPoolTaskRunner):
-    """A ProcessPoolTaskRunner whose workers can start before the flow run: `start_early()` enters
-    one (each worker's initializer loads the pipeline) while the CLI still waits for the API server,
-    measured ~6 s sooner. The flow engine enters a duplicate of the flow's runner; for a runner of
-    this class that is the pool started early, when there is one. Leaving the subflow stops it."""
-
-    _started_early = False
-
-    def start_early(self) -> "EarlyProcessPool":
-        self.__enter__()
-        for _ in range(self._max_workers):
-            self._executor.submit(int)  # each submission while all are busy starts one more worker
-        self._started_early = True
-        return self
-
-    def stop_if_unused(self) -> None:
-        if self._started_early:
-            self._started_early = False
-            self.__exit__(None, None, None)
-
-    def duplicate(self) -> "EarlyProcessPool":
-        early = _early_pools.pop(self._max_workers, None)
-        return early if early is not None else super().duplicate()
-
-    def __enter__(self) -> "EarlyProcessPool":
-        if self._started_early:  # the flow engine's enter: already running
-            self._started_early = False
-            return self
-        return super().__enter__()
-
-
-_early_pools: dict[int, EarlyProcessPool] = {}
-WORKER_NICE = 10  # pool workers yield the CPU to the flow process and the API server (see warm_worker)
+WORKER_NICE = 10  # parse workers yield the CPU to the flow process and the API server (see warm_worker)
+_early: dict[int, ParseWorkers] = {}  # started by the CLI while the API server boots, by size
+_parse_workers: ParseWorkers | None = None  # the workers of the run in progress in this process
 
 
 @contextmanager
 def early_workers(runner: str, workers: int):
-    """Start a process pool's workers now (the CLI does, while the API server boots); the parse
-    subflow's EarlyProcessPool of as many workers takes it. Stopped on the way out if none did."""
+    """Start the parse workers now (the CLI does, while the API server boots, so they load the
+    pipeline meanwhile); the flow's `parse_workers` of as many workers takes them. Stopped on the
+    way out if no flow did."""
     if runner != "process":
         yield
         return
-    pool = _early_pools[workers] = EarlyProcessPool(max_workers=workers, initializer=core.warm_worker,
-                                                initargs=(WORKER_NICE,)).start_early()
+    _early[workers] = ParseWorkers(workers, WORKER_NICE).start()
     try:
         yield
     finally:
-        _early_pools.pop(workers, None)
-        pool.stop_if_unused()
+        unused = _early.pop(workers, None)
+        if unused is not None:
+            unused.stop()
+
+
+@contextmanager
+def parse_workers(runner: str, workers: int):
+    """For `--runner process`: `workers` processes on this machine that parse the batches of this
+    run (the ones started early, or new ones), stopped on the way out so that their memory is free
+    before reconciliation."""
+    global _parse_workers
+    if runner != "process":
+        yield
+        return
+    pool = _early.pop(workers, None) or ParseWorkers(workers, WORKER_NICE).start()
+    _parse_workers = pool
+    try:
+        yield
+    finally:
+        _parse_workers = None
+        pool.stop()
 
 
 def task_runner_for(runner: str, workers: int, dask_address: str | None = None):
-    """local: batches run one after another in the flow process. process: a pool of `workers`
-    processes on this machine that load the pipeline as they start. dask: a distributed cluster
-    (`dask_address`) or a LocalCluster of `workers` single-threaded processes."""
+    """local: batches run one after another in the flow process. process: batch tasks run in
+    threads of the flow process, each handing its batch to one of `workers` parse worker processes
+    (see parse_workers; one more thread than workers keeps the next batch queued, so a worker never
+    waits for Prefect's bookkeeping). dask: a distributed cluster (`dask_address`) or a LocalCluster
+    of `workers` single-threaded processes, where the tasks themselves run."""
     if runner == "process":
-        return EarlyProcessPool(max_workers=workers, initializer=core.warm_worker, initargs=(WORKER_NICE,))
+        return ThreadPoolTaskRunner(max_workers=workers + 1)
     if runner == "dask":
         from prefect_dask import DaskTaskRunner
         return DaskTaskRunner(address=dask_address) if dask_address else DaskTaskRunner(
@@ -170,8 +164,9 @@ def ingest(source: str | list[str] = "data/raw", out: str = "data/processed", co
         known_conflicts = run_artifacts.conflict_ids(Path(out))
         # Concurrent batches only on a process-based runner: spaCy gains nothing from threads.
         parse_on = parse.with_options(task_runner=task_runner_for(runner, workers, dask_address))
-        found, results = parse_on(out, sources, config, run_id, list(store.set_aside), progress,
-                                  concurrent=runner in ("process", "dask"))
+        with parse_workers(runner, workers):
+            found, results = parse_on(out, sources, config, run_id, list(store.set_aside), progress,
+                                      concurrent=runner in ("process", "dask"))
         run = core.commit_run(store, found, results, started)
         summary = core.run_summary(run, found, results)
         if run_reconcile:

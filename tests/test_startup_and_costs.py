@@ -5,6 +5,8 @@
 - reading an empty table does not import pandas (pyarrow's `Schema.empty_table` does);
 - the flow process (discovery, version stamps) never imports spaCy;
 - worker processes started early are the ones the flow uses, and are stopped when no flow does;
+  they never import Prefect (the batch tasks run in the flow process and hand the parsing over),
+  and a worker that dies is replaced so that the task's retry finds workers;
 - the cheap pre-checks (sentence bounds from token arrays, the word gate before the text-claim
   rules) give exactly what the slow paths gave, on realistic text."""
 import subprocess
@@ -52,6 +54,22 @@ def test_a_server_started_before_prefects_settings_were_read_is_stopped_when_the
         "    print(type(api).__name__)\n"
         "print(len(started), started[0].process.poll() is not None)\n")
     assert out.split() == ["_ConfiguredAPI", "1", "True"]
+
+
+def test_flow_runs_send_no_heartbeats_to_a_temporary_server_only():
+    """Heartbeats tell a long-lived server which runs crashed; the temporary server ends with the
+    command, and each flow run's exit waited for its heartbeat thread's 1-s sleep."""
+    out = run_python(
+        "import os\n"
+        "os.environ.pop('PREFECT_API_URL', None)\n"
+        "from trialwire import cli\n"
+        "from prefect.settings import get_current_settings\n"
+        "with cli.prefect_api() as api:\n"
+        "    print(type(api).__name__, get_current_settings().flows.heartbeat_frequency)\n"
+        "from prefect.settings import temporary_settings\n"
+        "with temporary_settings(updates={'api.url': 'http://127.0.0.1:9/api'}), cli.prefect_api() as api:\n"
+        "    print(type(api).__name__, get_current_settings().flows.heartbeat_frequency)\n")
+    assert out.split() == ["TemporaryServer", "None", "_ConfiguredAPI", "180"]
 
 
 @pytest.mark.parametrize("where, text, configured", [
@@ -139,7 +157,7 @@ def test_flow_runs_its_batches_on_the_workers_started_early(prefect, tmp_path, m
     from trialwire import cli
     flows = cli.load_flow_module()
     early: list[set[int]] = []
-    start = flows.EarlyProcessPool.start_early
+    start = flows.ParseWorkers.start
 
     def recording(self):
         before = spawned_children()
@@ -148,14 +166,43 @@ def test_flow_runs_its_batches_on_the_workers_started_early(prefect, tmp_path, m
         return started
 
     summaries = []
-    monkeypatch.setattr(flows.EarlyProcessPool, "start_early", recording)
+    monkeypatch.setattr(flows.ParseWorkers, "start", recording)
     monkeypatch.setattr(cli, "load_flow_module", lambda: flows)
     monkeypatch.setattr(cli, "print_summary", summaries.append)
     assert cli.main(["ingest", str(ROOT / "data" / "raw"), "--out", str(tmp_path), "--quiet",
                      "--no-reconcile", "--runner", "process", "--workers", "2"]) == 0
     used = {int(w.rsplit(":", 1)[1]) for w in summaries[0]["workers"]}
     assert len(early) == 1 and used and used <= early[0]
-    assert not flows._early_pools
+    assert not flows._early and flows._parse_workers is None
+
+
+def test_parse_workers_never_import_prefect_and_replace_a_dead_worker(tmp_path):
+    """A batch parsed on a worker gives the rows the flow process gives; the worker has not imported
+    Prefect; after a worker is killed the pool raises BrokenProcessPool once (the flow's retry
+    condition takes it as transient) and the retry parses on a fresh worker."""
+    import os
+    import signal
+    from concurrent.futures.process import BrokenProcessPool
+    from trialwire import ingest as core
+    from trialwire.store import Store
+    from trialwire.workers import ParseWorkers
+    store = Store(tmp_path)
+    found = core.new_discovery(store, [str(ROOT / "data" / "raw")], None, "r1")
+    spool = next(core.iter_spools(store, [str(ROOT / "data" / "raw")], None, found))
+    workers = ParseWorkers(1).start()
+    try:
+        job = (str(tmp_path), spool, "r1", found.ingest_date, "b0")
+        result = workers.process_batch(*job)
+        pid = int(result.worker.rsplit(":", 1)[1])
+        assert pid != os.getpid() and result.docs > 0 and result.facts > 0
+        assert workers._executor.submit(eval, "'prefect' in __import__('sys').modules").result() is False
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            workers.process_batch(*job)
+        again = workers.process_batch(*job)
+        assert int(again.worker.rsplit(":", 1)[1]) != pid and again.facts == result.facts
+    finally:
+        workers.stop()
 
 
 def realistic_texts() -> list[str]:
@@ -200,3 +247,13 @@ def test_word_gate_drops_no_text_claim(monkeypatch):
     ungated = [textfacts.text_claims(t, names) for t in texts]
     assert gated == ungated
     assert sum(map(len, gated)) >= 8  # the crafted sentences each still make their claim
+
+
+def test_a_lost_worker_is_retried_and_a_bug_is_not():
+    from concurrent.futures.process import BrokenProcessPool
+    from prefect.states import Failed
+    from trialwire.cli import load_flow_module
+    flows = load_flow_module()
+    assert flows.transient(None, None, Failed(data=BrokenProcessPool("a worker was killed")))
+    assert flows.transient(None, None, Failed(data=OSError("disk went away")))
+    assert not flows.transient(None, None, Failed(data=KeyError("doc_id")))

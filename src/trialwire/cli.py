@@ -120,12 +120,16 @@ def prefect_api():
     server = early or TemporaryServer().start()
     server.startup_timeout_s = float(settings.server.ephemeral.startup_timeout_seconds or 60)
     from prefect.context import refresh_global_settings_context
+    from prefect.settings import temporary_settings
     try:
         # the process-wide settings, not a context-local override: Prefect's own threads (log and
         # event forwarding) read them, and without a URL they would start a second temporary server
         os.environ["PREFECT_API_URL"] = server.api_url
         refresh_global_settings_context()
-        yield server
+        # No flow-run heartbeats: they let a long-lived server mark crashed runs, and this server
+        # ends with the command; each flow run's exit waited up to 1 s for its heartbeat thread.
+        with temporary_settings(updates={"flows.heartbeat_frequency": None}):
+            yield server
     finally:
         from prefect.events.worker import EventsWorker
         from prefect.logging.handlers import APILogWorker
