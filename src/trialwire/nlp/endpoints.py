@@ -378,7 +378,6 @@ def make_endpoints(nlp: Language, name: str, vocab: str, phrases: str, defaults:
         hits = [h for h in hits if not (h.kind == "plain" and h.scale in responders and not CHANGE_BEFORE.search(
             text[max(0, h.start - 60):h.start]))]
         if not hits:
-            doc.user_data.pop("trialwire.text", None)
             return doc
         sents = sentence_bounds(doc, text)
         starts = [s for s, _ in sents]
@@ -403,6 +402,5 @@ def make_endpoints(nlp: Language, name: str, vocab: str, phrases: str, defaults:
                                       "trial": tr[0].norm if len(tr) == 1 else None,
                                       "assertion": assertion_of(sentence)}))
         _results(doc, text, hits, sents, starts, name)
-        doc.user_data.pop("trialwire.text", None)  # the cached text is not worth keeping with the Doc
         return doc
     return component

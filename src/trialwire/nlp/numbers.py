@@ -15,7 +15,8 @@ from ..paths import RULES_DIR
 
 
 def doc_text(doc) -> str:
-    """`doc.text`, built once per Doc (spaCy rebuilds the string from its tokens on every access)."""
+    """`doc.text`, built once per Doc (spaCy rebuilds the string from its tokens on every access).
+    Kept in doc.user_data with the token count it was built at; extraction reads it too."""
     cached = doc.user_data.get("trialwire.text")
     if cached is None or cached[0] != len(doc):
         cached = (len(doc), doc.text)

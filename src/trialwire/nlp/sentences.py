@@ -14,20 +14,9 @@ from spacy.attrs import IDX
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .numbers import doc_text
+
 NEWLINES = re.compile(r"\n+")
-
-
-TEXT_KEY = "trialwire.text"  # shared with nlp/numbers.py: (number of tokens, text)
-
-
-def doc_text(doc: Doc) -> str:
-    """doc.text, computed once per Doc (spaCy rebuilds it from every token on each access);
-    cached in doc.user_data in the same (len(doc), text) form that nlp/numbers.py uses."""
-    cached = doc.user_data.get(TEXT_KEY)
-    if not isinstance(cached, tuple) or cached[0] != len(doc):
-        cached = (len(doc), doc.text)
-        doc.user_data[TEXT_KEY] = cached
-    return cached[1]
 
 
 def mark_line_starts(doc: Doc) -> Doc:
