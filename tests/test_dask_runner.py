@@ -1,5 +1,5 @@
-"""The ingest flow on a process pool (the default runner on a multi-core machine: Prefect's
-ProcessPoolTaskRunner) and on Dask (prefect-dask's DaskTaskRunner against a distributed LocalCluster
+"""The ingest flow on parse worker processes (the default runner on a multi-core machine: batch
+tasks in threads of the flow process, parsing in trialwire.workers.ParseWorkers) and on Dask (prefect-dask's DaskTaskRunner against a distributed LocalCluster
 of 2 worker processes, one thread each) writes the same rows as the local runner; the batches are
 shared by the workers, and each worker loads the spaCy pipeline once however many batches it parses."""
 import pytest
@@ -57,7 +57,7 @@ def local_out(prefect, inputs, small_batches, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def process_run(prefect, inputs, small_batches, tmp_path_factory):
-    """The default runner on a multi-core machine: Prefect's ProcessPoolTaskRunner, 2 workers."""
+    """The default runner on a multi-core machine: 2 parse worker processes."""
     from trialwire import cli
     out = tmp_path_factory.mktemp("process")
     summaries, original = [], cli.print_summary
