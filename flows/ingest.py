@@ -38,7 +38,7 @@ def transient(task_, task_run, state) -> bool:
 @task(retries=2, retry_delay_seconds=1, retry_condition_fn=transient, cache_policy=NONE)
 def process_batch(out: str, spool: str, run_id: str, ingest_date, tag: str) -> core.BatchResult:
     job = (out, spool, run_id, ingest_date, tag)
-    workers = _parse_workers  # None where the task itself runs on a Dask worker or in the flow process
+    workers = _parse_workers.get(run_id)  # none where the task runs on a Dask worker or for --runner local
     result = workers.process_batch(*job) if workers is not None else core.process_batch(*job)
     get_run_logger().info("batch %s: %d documents, %d words, %d facts", tag, result.docs, result.words, result.facts)
     return result
@@ -71,7 +71,7 @@ def publish_artifacts(out: str, summary: dict, known_conflicts: set[str]) -> Non
 
 WORKER_NICE = 10  # parse workers yield the CPU to the flow process and the API server (see warm_worker)
 _early: dict[int, ParseWorkers] = {}  # started by the CLI while the API server boots, by size
-_parse_workers: ParseWorkers | None = None  # the workers of the run in progress in this process
+_parse_workers: dict[str, ParseWorkers] = {}  # run id -> the parse workers of that run, in this process
 
 
 @contextmanager
@@ -92,20 +92,19 @@ def early_workers(runner: str, workers: int):
 
 
 @contextmanager
-def parse_workers(runner: str, workers: int):
-    """For `--runner process`: `workers` processes on this machine that parse the batches of this
-    run (the ones started early, or new ones), stopped on the way out so that their memory is free
-    before reconciliation."""
-    global _parse_workers
+def parse_workers(runner: str, workers: int, run_id: str):
+    """For `--runner process`: `workers` processes on this machine that parse the batches of run
+    `run_id` (the ones started early, or new ones), stopped on the way out so that their memory is
+    free before reconciliation."""
     if runner != "process":
         yield
         return
     pool = _early.pop(workers, None) or ParseWorkers(workers, WORKER_NICE).start()
-    _parse_workers = pool
+    _parse_workers[run_id] = pool
     try:
         yield
     finally:
-        _parse_workers = None
+        _parse_workers.pop(run_id, None)
         pool.stop()
 
 
@@ -164,7 +163,7 @@ def ingest(source: str | list[str] = "data/raw", out: str = "data/processed", co
         known_conflicts = run_artifacts.conflict_ids(Path(out))
         # Concurrent batches only on a process-based runner: spaCy gains nothing from threads.
         parse_on = parse.with_options(task_runner=task_runner_for(runner, workers, dask_address))
-        with parse_workers(runner, workers):
+        with parse_workers(runner, workers, run_id):
             found, results = parse_on(out, sources, config, run_id, list(store.set_aside), progress,
                                       concurrent=runner in ("process", "dask"))
         run = core.commit_run(store, found, results, started)

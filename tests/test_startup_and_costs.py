@@ -173,7 +173,7 @@ def test_flow_runs_its_batches_on_the_workers_started_early(prefect, tmp_path, m
                      "--no-reconcile", "--runner", "process", "--workers", "2"]) == 0
     used = {int(w.rsplit(":", 1)[1]) for w in summaries[0]["workers"]}
     assert len(early) == 1 and used and used <= early[0]
-    assert not flows._early and flows._parse_workers is None
+    assert not flows._early and not flows._parse_workers
 
 
 def test_parse_workers_never_import_prefect_and_replace_a_dead_worker(tmp_path):

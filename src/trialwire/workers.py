@@ -22,12 +22,6 @@ def _process_batch(*args) -> core.BatchResult:
     return core.process_batch(*args)
 
 
-def _process_batch(*args) -> core.BatchResult:
-    """What a worker runs; sent by name, so a wrapper around `ingest.process_batch` in the parent
-    (a profiler's, a test's) does not have to be picklable."""
-    return core.process_batch(*args)
-
-
 class ParseWorkers:
     def __init__(self, n: int, nice: int = 0) -> None:
         self.n, self.nice = n, nice
