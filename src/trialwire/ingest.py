@@ -41,16 +41,17 @@ def get_pipeline():
 
 
 def warm_worker(nice: int = 0) -> None:
-    """Process-pool initializer: load the pipeline as the worker starts, while discovery still runs.
+    """Parse worker initializer (workers.ParseWorkers): load the pipeline as the worker starts,
+    while the API server boots and discovery runs.
     `nice` > 0 lowers the worker's CPU priority, so that on a machine with as many workers as cores
     the API server, the flow process's discovery and task hand-offs run the moment they can and
     parsing takes the rest (the start-up loads then no longer delay the server's boot)."""
     if nice > 0:
         os.nice(nice)
     get_pipeline()
-    # Registered before any task runs, so it runs after the exit handlers of what the tasks start:
-    # once Prefect has delivered the worker's logs and events, skip tearing down spaCy and Prefect
-    # module by module (~0.3 s the flow waits for when the pool shuts down; results are back by then).
+    # Registered before any batch runs, so it runs after the exit handlers of anything a batch
+    # starts: then skip tearing down spaCy module by module (the flow waits for the pool to shut
+    # down, ~0.3 s per worker measured; every result is back by then).
     atexit.register(os._exit, 0)
 
 
