@@ -70,6 +70,18 @@ def publish_artifacts(out: str, summary: dict, known_conflicts: set[str]) -> Non
 
 
 WORKER_NICE = 10  # parse workers yield the CPU to the flow process and the API server (see warm_worker)
+
+
+def worker_nice() -> int:
+    """How much lower the parse workers' CPU priority is (see warm_worker): 10, or
+    TRIALWIRE_WORKER_NICE (0 on a shared machine where parsing should not yield to other work)."""
+    value = os.environ.get("TRIALWIRE_WORKER_NICE", "").strip()
+    try:
+        return max(0, min(19, int(value))) if value else WORKER_NICE
+    except ValueError:
+        raise ValueError(f"TRIALWIRE_WORKER_NICE must be a whole number from 0 to 19, not {value!r}") from None
+
+
 _early: dict[int, ParseWorkers] = {}  # started by the CLI while the API server boots, by size
 _parse_workers: dict[str, ParseWorkers] = {}  # run id -> the parse workers of that run, in this process
 
@@ -82,7 +94,7 @@ def early_workers(runner: str, workers: int):
     if runner != "process":
         yield
         return
-    _early[workers] = ParseWorkers(workers, WORKER_NICE).start()
+    _early[workers] = ParseWorkers(workers, worker_nice()).start()
     try:
         yield
     finally:
@@ -99,7 +111,7 @@ def parse_workers(runner: str, workers: int, run_id: str):
     if runner != "process":
         yield
         return
-    pool = _early.pop(workers, None) or ParseWorkers(workers, WORKER_NICE).start()
+    pool = _early.pop(workers, None) or ParseWorkers(workers, worker_nice()).start()
     _parse_workers[run_id] = pool
     try:
         yield

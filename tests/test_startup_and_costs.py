@@ -1,7 +1,8 @@
 """What the run-time work of issue 7 changed, held to the behaviour it must keep:
 - the temporary Prefect API server starts without Prefect's server code in this process, and
   before this process imports Prefect at all when no settings file can name a server;
-- pool workers run at a lower CPU priority than the flow process and the API server;
+- parse workers run at a lower CPU priority than the flow process and the API server (unless
+  TRIALWIRE_WORKER_NICE says otherwise);
 - reading an empty table does not import pandas (pyarrow's `Schema.empty_table` does);
 - the flow process (discovery, version stamps) never imports spaCy;
 - worker processes started early are the ones the flow uses, and are stopped when no flow does;
@@ -11,6 +12,7 @@
   rules) give exactly what the slow paths gave, on realistic text."""
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -96,16 +98,22 @@ def test_api_url_may_be_configured_reads_every_place_prefect_does(tmp_path, monk
     assert api_url_may_be_configured() is configured
 
 
-def test_pool_workers_parse_at_a_lower_priority_than_the_flow_process():
-    from concurrent.futures import ProcessPoolExecutor
-    import multiprocessing
+def test_parse_workers_run_at_a_lower_priority_than_the_flow_process(monkeypatch):
     import os
     from trialwire.cli import load_flow_module
-    from trialwire.ingest import warm_worker
+    from trialwire.workers import ParseWorkers
     flows = load_flow_module()
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=warm_worker,
-                             initargs=(flows.WORKER_NICE,)) as pool:
-        assert pool.submit(os.nice, 0).result() == min(19, os.nice(0) + flows.WORKER_NICE)
+    assert flows.worker_nice() == flows.WORKER_NICE == 10
+    workers = ParseWorkers(1, flows.worker_nice()).start()
+    try:
+        assert workers._executor.submit(os.nice, 0).result() == min(19, os.nice(0) + flows.WORKER_NICE)
+    finally:
+        workers.stop()
+    monkeypatch.setenv("TRIALWIRE_WORKER_NICE", "0")
+    assert flows.worker_nice() == 0
+    monkeypatch.setenv("TRIALWIRE_WORKER_NICE", "often")
+    with pytest.raises(ValueError, match="TRIALWIRE_WORKER_NICE"):
+        flows.worker_nice()
 
 
 def test_reading_an_empty_table_does_not_import_pandas(tmp_path):
@@ -147,8 +155,12 @@ def test_early_workers_no_flow_took_are_stopped():
     flows = load_flow_module()
     before = spawned_children()
     with flows.early_workers("process", 2):
-        started = spawned_children() - before
-        assert len(started) == 2  # both started at once, before any task was submitted
+        # both started at once, before any task was submitted (a child shows "spawn_main" in its
+        # command line only once it has exec'd: wait for that, not for any work)
+        deadline = time.monotonic() + 10
+        while len(started := spawned_children() - before) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(started) == 2
     gone = psutil.wait_procs([psutil.Process(pid) for pid in started if psutil.pid_exists(pid)], timeout=30)[1]
     assert gone == []
 
@@ -162,7 +174,10 @@ def test_flow_runs_its_batches_on_the_workers_started_early(prefect, tmp_path, m
     def recording(self):
         before = spawned_children()
         started = start(self)
-        early.append(spawned_children() - before)
+        deadline = time.monotonic() + 10  # until each child has exec'd (see the test above)
+        while len(new := spawned_children() - before) < self.n and time.monotonic() < deadline:
+            time.sleep(0.05)
+        early.append(new)
         return started
 
     summaries = []
