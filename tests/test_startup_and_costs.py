@@ -272,3 +272,39 @@ def test_a_lost_worker_is_retried_and_a_bug_is_not():
     assert flows.transient(None, None, Failed(data=BrokenProcessPool("a worker was killed")))
     assert flows.transient(None, None, Failed(data=OSError("disk went away")))
     assert not flows.transient(None, None, Failed(data=KeyError("doc_id")))
+
+
+def test_a_failing_batch_fails_the_run_commits_nothing_and_leaves_no_worker(prefect, tmp_path, monkeypatch):
+    """A bug in one batch (not retried) fails the flow run: nothing of the run is published, the
+    parse workers are stopped on the way out, and a later run ingests everything."""
+    from conftest import copy_samples
+    from trialwire import cli, ingest
+    from trialwire.store import Store
+    flows = cli.load_flow_module()
+    (tmp_path / "in").mkdir()
+    inputs = copy_samples(tmp_path / "in")
+    out = tmp_path / "out"
+    monkeypatch.setattr(ingest, "BATCH_DOCS", 2)
+    monkeypatch.setattr(cli, "load_flow_module", lambda: flows)
+    monkeypatch.setattr(cli, "print_summary", lambda summary: None)
+    parse, calls = flows.ParseWorkers.process_batch, []
+
+    def second_batch_has_a_bug(self, *job):
+        calls.append(job[-1])
+        if job[-1] == "b00001":
+            raise ValueError("a bug in one batch")
+        return parse(self, *job)
+
+    monkeypatch.setattr(flows.ParseWorkers, "process_batch", second_batch_has_a_bug)
+    before = spawned_children()
+    argv = ["ingest", str(inputs), "--out", str(out), "--quiet", "--no-reconcile", "--runner", "process", "--workers", "2"]
+    with pytest.raises(Exception):
+        cli.main(argv)
+    assert calls.count("b00001") == 1  # a bug is not retried
+    assert not Store(out).files.get("documents")  # the run was never committed
+    assert not flows._parse_workers and not flows._early
+    left = [psutil.Process(pid) for pid in spawned_children() - before if psutil.pid_exists(pid)]
+    assert psutil.wait_procs(left, timeout=30)[1] == []
+    monkeypatch.setattr(flows.ParseWorkers, "process_batch", parse)
+    assert cli.main(argv) == 0
+    assert Store(out).read("documents", ["doc_id"]).num_rows > 0
