@@ -18,7 +18,8 @@ What it does, in this order, on this machine:
     trialwire.reconcile provides it) and shutdown. k = 1: the default runner (batches in the flow
     process; one core). k >= 2: the default runner on a multi-core machine, `--runner process
     --workers k` (batch tasks in threads of the flow process, each handing its batch to one of k
-    worker processes that load the pipeline as they start). `--speedup` also runs `--runner dask --workers 1` and `--workers 2` (a LocalCluster);
+    worker processes that load the pipeline as they start). `--speedup` also runs `--runner dask
+    --workers 1` and `--workers 2` (a LocalCluster);
  4. INCREMENTAL: the same command again over the unchanged corpus into the same OUT (a fresh
     process again, so both runs pay the same start-up): time / first run's time;
  5. PEAK RSS: a sampling thread sums the RSS of every process in each measured process tree

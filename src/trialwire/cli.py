@@ -94,9 +94,9 @@ def api_url_may_be_configured() -> bool:
 
 @contextmanager
 def prefect_api():
-    """One Prefect API for the flow process and its workers. Without PREFECT_API_URL every process
-    that runs a task (each pool or Dask worker) would start a temporary server of its own: seconds
-    of CPU and ~220 MB each. So when no server is configured, start one temporary server for the
+    """One Prefect API for the flow process and its Dask workers. Without PREFECT_API_URL every
+    process that runs a task (each Dask worker) would start a temporary server of its own: seconds
+    of CPU and ~220 MB each (parse workers of `--runner process` run no tasks and need none). So when no server is configured, start one temporary server for the
     run (prefect_server.py: without Prefect's own 3.5 s server import in this process, and booting
     while the caller loads the flow) and hand its URL to the workers; call `wait_ready()` before
     the flow runs. Where no settings file can name a server, it starts before this process

@@ -57,6 +57,12 @@ def fsync_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def concat_parts(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:
+    """The parts of one table as one; no parts is an empty table of `schema` (not
+    `schema.empty_table()`: that imports pandas, 0.3 s, into a process that may never need it)."""
+    return pa.concat_tables(parts) if parts else pa.Table.from_batches([], schema=schema)
+
+
 def conform(spec: TableSpec, rows: list[dict]) -> pa.Table:
     """Rows (dicts) as a table of exactly the declared schema; unknown keys are an error."""
     names = set(spec.schema.names)
@@ -195,8 +201,7 @@ class Store:
         else:  # a table of many small batch files: Arrow decodes without the GIL, so threads help
             with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
                 parts = list(pool.map(read_part, paths))
-        # not schema.empty_table(): that imports pandas (0.3 s) into a process that may never need it
-        return pa.concat_tables(parts) if parts else pa.Table.from_batches([], schema=schema)
+        return concat_parts(parts, schema)
 
     def verify(self) -> list[str]:
         """Problems with committed files (missing, truncated, wrong schema); empty when healthy."""

@@ -41,7 +41,7 @@ from typing import Any, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .dataset import MANIFEST, Store, StoreLocked, fsync_write
+from .dataset import MANIFEST, Store, StoreLocked, concat_parts, fsync_write
 from .schemas import TABLES
 
 CORPUS_DIR = "_corpus"
@@ -263,5 +263,4 @@ def read_table(url: str, table: str, columns: list[str] | None = None,
     for rel in rels:
         with fs.open(f"{root}/{rel}", "rb") as fh:
             parts.append(pq.read_table(fh, columns=columns, schema=schema))
-    # not schema.empty_table(): that imports pandas (0.3 s) into a process that may never need it
-    return pa.concat_tables(parts) if parts else pa.Table.from_batches([], schema=schema)
+    return concat_parts(parts, schema)
