@@ -106,7 +106,7 @@ def test_parse_workers_run_at_a_lower_priority_than_the_flow_process(monkeypatch
     assert flows.worker_nice() == flows.WORKER_NICE == 10
     workers = ParseWorkers(1, flows.worker_nice()).start()
     try:
-        assert workers._executor.submit(os.nice, 0).result() == min(19, os.nice(0) + flows.WORKER_NICE)
+        assert workers.call(os.nice, 0) == min(19, os.nice(0) + flows.WORKER_NICE)
     finally:
         workers.stop()
     monkeypatch.setenv("TRIALWIRE_WORKER_NICE", "0")
@@ -147,7 +147,8 @@ def test_version_names_the_ner_model_spacy_would_load():
 
 
 def spawned_children() -> set[int]:
-    return {p.pid for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())}
+    """Parse workers: spawned ones and those they forked (which show the same command line)."""
+    return {p.pid for p in psutil.Process().children(recursive=True) if "spawn_main" in " ".join(p.cmdline())}
 
 
 def test_early_workers_no_flow_took_are_stopped():
@@ -210,7 +211,7 @@ def test_parse_workers_never_import_prefect_and_replace_a_dead_worker(tmp_path):
         result = workers.process_batch(*job)
         pid = int(result.worker.rsplit(":", 1)[1])
         assert pid != os.getpid() and result.docs > 0 and result.facts > 0
-        assert workers._executor.submit(eval, "'prefect' in __import__('sys').modules").result() is False
+        assert workers.call(eval, "'prefect' in __import__('sys').modules") is False
         os.kill(pid, signal.SIGKILL)
         with pytest.raises(BrokenProcessPool):
             workers.process_batch(*job)
@@ -218,6 +219,45 @@ def test_parse_workers_never_import_prefect_and_replace_a_dead_worker(tmp_path):
         assert int(again.worker.rsplit(":", 1)[1]) != pid and again.facts == result.facts
     finally:
         workers.stop()
+
+
+def test_parse_workers_load_the_pipeline_once_and_survive_losing_any_worker():
+    """Two workers: one spawned that loads the pipeline, one forked from it (so the load is not
+    repeated). Killing either costs one BrokenProcessPool; a fresh worker takes its place and
+    stopping leaves no process behind."""
+    import os
+    import signal
+    from concurrent.futures.process import BrokenProcessPool
+    from trialwire.workers import ParseWorkers
+    workers = ParseWorkers(2).start()
+    try:
+        first, second = workers.call(os.getpid), workers.call(os.getpid)
+        assert first != second and psutil.Process(first).ppid() == os.getpid()
+        assert psutil.Process(second).ppid() == first  # forked from the loaded worker
+        assert workers.call(eval, "__import__('threading').active_count()") == 1  # safe to fork
+        loads = ("(__import__('os').getpid(), id(__import__('trialwire.ingest').ingest.get_pipeline()), "
+                 "__import__('trialwire.ingest').ingest.get_pipeline.cache_info().misses)")
+        answers = {pid: (nlp, misses) for pid, nlp, misses in (workers.call(eval, loads) for _ in range(2))}
+        # one load in all: the forked worker holds its parent's pipeline object, at the same address
+        assert answers.keys() == {first, second} and len(set(answers.values())) == 1
+        assert answers[first][1] == 1
+        with pytest.raises(ZeroDivisionError):
+            workers.call(divmod, 1, 0)  # an error in the worker is the caller's, the worker lives on
+        for victim in (second, first):
+            os.kill(victim, signal.SIGKILL)
+            outcomes = []
+            for _ in range(3):
+                try:
+                    outcomes.append(workers.call(os.getpid))
+                except BrokenProcessPool:
+                    outcomes.append("broken")
+            assert outcomes.count("broken") == 1 and victim not in outcomes
+        alive = {workers.call(os.getpid) for _ in range(4)}
+        assert len(alive) == 2 and not {first, second} & alive
+    finally:
+        workers.stop()
+    assert psutil.wait_procs([psutil.Process(p) for p in alive | {first, second} if psutil.pid_exists(p)],
+                             timeout=30)[1] == []
 
 
 def realistic_texts() -> list[str]:

@@ -41,8 +41,8 @@ def get_pipeline():
 
 
 def warm_worker(nice: int = 0) -> None:
-    """Parse worker initializer (workers.ParseWorkers): load the pipeline as the worker starts,
-    while the API server boots and discovery runs.
+    """What a parse worker does first (workers.ParseWorkers, which forks the pool's other workers
+    after it): load the pipeline while the API server boots and discovery runs.
     `nice` > 0 lowers the worker's CPU priority, so that on a machine with as many workers as cores
     the API server, the flow process's discovery and task hand-offs run the moment they can and
     parsing takes the rest (the start-up loads then no longer delay the server's boot)."""

@@ -1,5 +1,9 @@
-"""Worker processes that parse spooled batches on this machine; each loads the spaCy pipeline once,
-as it starts (`ingest.warm_worker`).
+"""Worker processes that parse spooled batches on this machine.
+
+The pipeline is loaded once per pool, not once per worker: one spawned worker loads it
+(`ingest.warm_worker`) and, on Linux, forks the others from itself, so they start with the loaded
+pipeline in pages they share with it (a load is ~2 s of CPU; measured in the README). Forking is
+safe there because the loaded worker runs one thread and has not imported Prefect.
 
 Prefect-free on purpose: the flow's batch tasks run in threads of the flow process and hand each
 batch to a worker here, so the workers never import Prefect or run its task engine (measured:
@@ -9,11 +13,21 @@ parsing there). Prefect still records one task run per batch, with its real dura
 from __future__ import annotations
 
 import multiprocessing
+import os
+import pickle
+import queue
+import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import time
+from concurrent.futures.process import BrokenProcessPool, _ExceptionWithTraceback
+from multiprocessing.connection import Connection
+from typing import Any, Callable
 
 from . import ingest as core
+
+__all__ = ["BrokenProcessPool", "ParseWorkers"]
+
+CAN_FORK = sys.platform.startswith("linux")
 
 
 def _process_batch(*args) -> core.BatchResult:
@@ -22,37 +36,139 @@ def _process_batch(*args) -> core.BatchResult:
     return core.process_batch(*args)
 
 
+def _serve(conn: Connection) -> None:
+    """Answer (function, args) requests until the pool closes its end."""
+    while True:
+        try:
+            fn, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer = ("ok", fn(*args))
+        except BaseException as exc:  # noqa: BLE001  the caller re-raises it, with this traceback
+            answer = ("error", _ExceptionWithTraceback(exc, exc.__traceback__))
+        try:
+            conn.send(answer)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            conn.send(("error", _ExceptionWithTraceback(exc, exc.__traceback__)))
+        except OSError:
+            return
+
+
+def _worker_main(conns: list[Connection], nice: int) -> None:
+    """Load the pipeline, fork a worker for each further connection, serve the first one."""
+    core.warm_worker(nice)
+    children = []
+    for conn in conns[1:]:
+        pid = os.fork()
+        if pid == 0:
+            for other in conns:
+                if other is not conn:
+                    other.close()  # so the pool sees EOF from a worker that dies, not a copy held here
+            _serve(conn)
+            os._exit(0)
+        children.append(pid)
+        conn.close()
+    _serve(conns[0])
+    for pid in children:
+        os.waitpid(pid, 0)
+
+
 class ParseWorkers:
     def __init__(self, n: int, nice: int = 0) -> None:
         self.n, self.nice = n, nice
-        self._executor: ProcessPoolExecutor | None = None
+        self._idle: queue.SimpleQueue[Connection | None] = queue.SimpleQueue()
+        self._conns: set[Connection] = set()  # one per live worker: ours to close when stopping
+        self._processes: list[multiprocessing.process.BaseProcess] = []
         self._lock = threading.Lock()
+        self._started = self._stopping = False
 
     def start(self) -> "ParseWorkers":
-        """Start all `n` workers now (an executor starts them one per waiting submission)."""
-        self._executor = ProcessPoolExecutor(self.n, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=core.warm_worker, initargs=(self.nice,))
-        for _ in range(self.n):
-            self._executor.submit(int)
+        """Start all `n` workers now; they load the pipeline while the caller goes on."""
+        self._idle, self._stopping = queue.SimpleQueue(), False
+        for size in ([self.n] if CAN_FORK else [1] * self.n):
+            self._spawn(size)
+        self._started = True
         return self
 
-    def process_batch(self, *args) -> core.BatchResult:
-        """`ingest.process_batch(*args)` on a worker. A worker that died (killed, out of memory)
-        breaks the whole pool: it is replaced, so that a retry of the batch finds workers, and the
-        BrokenProcessPool is raised for the caller's retry policy to judge."""
-        executor = self._executor
-        if executor is None:
-            raise RuntimeError("ParseWorkers.start() was not called")
-        try:
-            return executor.submit(_process_batch, *args).result()
-        except BrokenProcessPool:
-            with self._lock:
-                if self._executor is executor:
-                    executor.shutdown(wait=False, cancel_futures=True)
-                    self.start()
-            raise
+    def _spawn(self, workers: int) -> None:
+        pipes = [multiprocessing.Pipe() for _ in range(workers)]
+        process = multiprocessing.get_context("spawn").Process(
+            target=_worker_main, args=([child for _, child in pipes], self.nice), name="trialwire-parse-worker")
+        process.start()
+        with self._lock:
+            self._processes.append(process)
+            self._conns.update(ours for ours, _ in pipes)
+        for ours, child in pipes:
+            child.close()  # the worker's end lives in the worker only: its death reads as EOF here
+            self._idle.put(ours)
 
-    def stop(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+    def call(self, fn: Callable[..., Any], *args) -> Any:
+        """`fn(*args)` on the next free worker. A worker that died (killed, out of memory) raises
+        BrokenProcessPool, for the caller's retry policy to judge; a fresh worker takes its place."""
+        if not self._started:
+            raise RuntimeError("ParseWorkers.start() was not called")
+        conn = self._idle.get()
+        if conn is None or self._stopping:
+            self._idle.put(conn)  # for stop() to collect, or to wake the next waiting caller
+            raise RuntimeError("the parse workers were stopped")
+        try:
+            conn.send((fn, args))
+        except (pickle.PicklingError, TypeError, AttributeError):
+            self._idle.put(conn)
+            raise
+        except OSError as exc:
+            self._lost(conn)
+            raise BrokenProcessPool(f"a parse worker is gone: {exc}") from exc
+        try:
+            status, value = conn.recv()
+        except (EOFError, OSError) as exc:
+            self._lost(conn)
+            raise BrokenProcessPool("a parse worker died while parsing a batch") from exc
+        self._idle.put(conn)
+        if status == "error":
+            raise value
+        return value
+
+    def process_batch(self, *args) -> core.BatchResult:
+        """`ingest.process_batch(*args)` on a worker."""
+        return self.call(_process_batch, *args)
+
+    def _lost(self, conn: Connection) -> None:
+        conn.close()
+        with self._lock:
+            self._conns.discard(conn)
+        if self._stopping:
+            self._idle.put(None)  # stop() re-counts the workers it waits for
+        else:
+            self._spawn(1)  # it loads its own pipeline: the others are busy parsing
+
+    def stop(self, timeout_s: float = 60.0) -> None:
+        """Let batches in progress finish, then end every worker."""
+        self._stopping = True
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with self._lock:
+                if not self._conns:
+                    break
+            try:
+                conn = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if conn is None:
+                continue
+            with self._lock:
+                self._conns.discard(conn)
+            conn.close()  # the worker reads EOF and exits
+        self._idle.put(None)  # callers still waiting for a worker raise instead of waiting forever
+        with self._lock:
+            stuck, self._conns = self._conns, set()
+            processes, self._processes = self._processes, []
+        for conn in stuck:  # past the timeout: the worker exits when it next reads or answers
+            conn.close()
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join()
+        self._started = False
