@@ -2,6 +2,9 @@
 spaCy memory zone and leave the vocab (and the NER model's own vocab) as they found it."""
 import uuid
 from datetime import date
+from pathlib import Path
+
+import pytest
 
 from conftest import RAW
 from trialwire import ingest
@@ -30,3 +33,34 @@ def test_batches_after_warm_up_leave_the_vocab_as_they_found_it(tmp_path, monkey
                for i, spool in enumerate(found.spools[1:], 1)]
     assert sum(r.facts for r in results) > 0
     assert (len(nlp.vocab.strings), len(ner.vocab.strings) if ner else 0) == sizes
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux's /proc/PID/smaps_rollup")
+def test_benchmark_counts_pages_forked_workers_share_once_in_pss_and_in_every_worker_in_rss():
+    """bench/run.py's sampler: summed RSS counts a shared page in each process that maps it, summed
+    PSS once. A process that fills 200 MB and forks two idle children shows ~600 MB of RSS and
+    ~200 MB of PSS. (In a subprocess: importing the benchmark pins thread-pool variables.)"""
+    import subprocess
+    import sys
+    from conftest import ROOT
+    code = (
+        "import os, sys, time\n"
+        "sys.path.insert(0, 'bench')\n"
+        "import run\n"
+        "block = bytearray(200 * 1024 * 1024)\n"
+        "for i in range(0, len(block), 4096): block[i] = 1\n"
+        "kids = []\n"
+        "for _ in range(2):\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        time.sleep(3); os._exit(0)\n"
+        "    kids.append(pid)\n"
+        "time.sleep(0.3)\n"
+        "sampler = run.TreeSampler(os.getpid(), pss_every=1)\n"
+        "sampler.sample()\n"
+        "for pid in kids: os.kill(pid, 9); os.waitpid(pid, 0)\n"
+        "print(sampler.peak_rss >> 20, sampler.peak_pss >> 20)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rss_mb, pss_mb = map(int, done.stdout.split())
+    assert rss_mb > 600 and 200 < pss_mb < 400, (rss_mb, pss_mb)
