@@ -98,3 +98,21 @@ def test_title_word_names_by_registry_apposition_and_sibling(nlp):
     names = {t: nct for t, nct, _ in got}
     assert names.get("Measure Up 1") == "NCT03569293" and "Measure Up 2" in names
     assert names.get("STEP 1") == "NCT03548935" and "ECZTRA 3" in names
+
+
+def test_registry_ids_of_every_primary_registry_and_eu_ct_numbers_are_not_eudract(nlp):
+    """An EU CT number (CTIS, since 2023) begins like an EudraCT number: reading it as one would put
+    a wrong EudraCT id in the trials table."""
+    text = ("The phase 3 HORIZON-AD trial (EudraCT 2019-004061-25) enrolled 450 adults with eczema. "
+            "Its long-term extension, BRIDGE-AD (EU CT number 2023-503584-29-00), is still enrolling. "
+            "Sister studies are registered as jRCT2031210123, ChiCTR2000029308, ACTRN12620000445976, "
+            "CTRI/2020/05/025114, DRKS00012345, UMIN000012345 and ISRCTN 12345678.")
+    doc = nlp(text)
+    ids = {(m.norm, (m.data or {}).get("registry")) for m in doc._.mentions if m.label == "TRIAL_ID"}
+    assert ids == {("2019-004061-25", "eudract"), ("2023-503584-29-00", "ctis"), ("jRCT2031210123", "jrct"),
+                   ("ChiCTR2000029308", "chictr"), ("ACTRN12620000445976", "anzctr"),
+                   ("CTRI/2020/05/025114", "ctri"), ("DRKS00012345", "drks"), ("UMIN000012345", "umin"),
+                   ("ISRCTN12345678", "isrctn")}
+    eudract = {r.trial: r.eudract_id for r in doc_to_records(doc, "t") if r.table == "trials"}
+    assert eudract.get("HORIZON-AD") == "2019-004061-25"
+    assert eudract.get("BRIDGE-AD") is None and "2023-503584-29" not in eudract.values()

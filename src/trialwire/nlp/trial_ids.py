@@ -1,4 +1,5 @@
-"""Registry identifiers: NCT, EudraCT, ISRCTN, jRCT."""
+"""Registry identifiers: ClinicalTrials.gov (NCT), the EU's CTIS (EU CT numbers) and EudraCT,
+ISRCTN, jRCT, ChiCTR, ANZCTR (ACTRN), CTRI, DRKS and UMIN."""
 from __future__ import annotations
 
 import re
@@ -8,9 +9,24 @@ from spacy.tokens import Doc
 
 from .mention import Mention, add_mention
 
+# An EU CT number (2023-503584-29-00) starts like an EudraCT number (2019-004061-25): CTIS comes
+# first, and an EudraCT number is never followed by another "-digits" part.
 TRIAL_ID = re.compile(
-    r"\b(?P<nct>NCT\s?\d{8})\b|\b(?P<eudract>(?:EudraCT\s*(?:No\.?|number)?:?\s*)?\d{4}-\d{6}-\d{2})\b"
-    r"|\b(?P<isrctn>ISRCTN\s?\d{8})\b|\b(?P<jrct>jRCT\d{10})\b")
+    r"\b(?P<nct>NCT\s?\d{8})\b"
+    r"|\b(?P<ctis>(?:EU\s?CT\s*(?:No\.?|number)?:?\s*)?\d{4}-\d{6}-\d{2}-\d{2})\b"
+    r"|\b(?P<eudract>(?:EudraCT\s*(?:No\.?|number)?:?\s*)?\d{4}-\d{6}-\d{2})\b(?!-\d)"
+    r"|\b(?P<isrctn>ISRCTN\s?\d{8})\b|\b(?P<jrct>jRCT\d{10})\b"
+    r"|\b(?P<chictr>ChiCTR(?:-[A-Z]{2,4}-)?\d{8,10})\b|\b(?P<anzctr>ACTRN\d{14})\b"
+    r"|\b(?P<ctri>CTRI/\d{4}/\d{2,3}/\d{6})\b|\b(?P<drks>DRKS\d{8})\b|\b(?P<umin>UMIN\d{9})\b")
+NUMBER_ONLY = {"ctis": re.compile(r"\d{4}-\d{6}-\d{2}-\d{2}"), "eudract": re.compile(r"\d{4}-\d{6}-\d{2}")}
+MIXED_CASE = {"jrct", "chictr"}  # printed by their registries as jRCT..., ChiCTR...
+
+
+def normalise_id(kind: str, printed: str) -> str:
+    norm = re.sub(r"\s", "", printed)
+    if kind in NUMBER_ONLY:
+        return NUMBER_ONLY[kind].search(norm).group(0)
+    return norm if kind in MIXED_CASE else norm.upper()
 
 
 @Language.factory("trialwire_trial_ids")
@@ -18,9 +34,7 @@ def make_trial_ids(nlp: Language, name: str):
     def component(doc: Doc) -> Doc:
         for m in TRIAL_ID.finditer(doc.text):
             kind = m.lastgroup
-            norm = re.sub(r"\s", "", m.group(kind)).upper() if kind != "jrct" else m.group(kind)
-            if kind == "eudract":
-                norm = re.search(r"\d{4}-\d{6}-\d{2}", norm).group(0)
+            norm = normalise_id(kind, m.group(kind))
             add_mention(doc, Mention("TRIAL_ID", m.start(), m.end(), m.group(0), norm, name,
                                      data={"registry": kind}))
         return doc

@@ -113,7 +113,7 @@ TRIALS = per_doc("trials", "Trials a document names, one row per trial per docum
     col("nct_id", STR, "ClinicalTrials.gov id linked to the trial by the text."),
     col("phase", STR, "1, 2, 2a, 2b, 3, 1/2, 2/3 or 4."),
     col("short_forms", STR_LIST, "Other names the document uses for the trial (IGNITE)."),
-    col("eudract_id", STR, "EudraCT number when printed."),
+    col("eudract_id", STR, "EudraCT number when printed (an EU CT number from CTIS, 2023-503584-29-00, is not one; it and the ids of other registries are TRIAL_ID mentions)."),
     col("isrctn_id", STR, "ISRCTN id when printed."),
     col("jrct_id", STR, "jRCT id when printed."),
     col("enrolled", I32, "Enrolled size of this trial when stated."),
