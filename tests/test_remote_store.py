@@ -165,3 +165,44 @@ def test_one_command_per_mirror(s3, tmp_path):
         with pytest.raises(StoreLocked):
             with remote.output_root(url, work_dir=tmp_path / "m", storage_options=s3, quiet=True):
                 pass
+
+
+def summary_counts(stdout: str) -> dict[str, int]:
+    counts = {}
+    for line in stdout.splitlines():
+        for label in ("documents seen", "read and parsed", "skipped as unchanged", "quarantined"):
+            if line.strip().startswith(label):
+                counts[label] = int(line.strip()[len(label):].split()[0].replace(",", ""))
+    return counts
+
+
+def test_the_command_line_ingests_into_an_s3_url_and_a_second_machine_skips_what_it_holds(s3, inputs, tmp_path):
+    """`trialwire ingest SOURCES --out s3://...` as a user runs it: a fresh process, the real Prefect
+    flow with its temporary API server, reconciliation; the endpoint and credentials come from the
+    environment (AWS_ENDPOINT_URL). Then a second machine (another mirror folder) runs the same
+    command: it pulls the published store and finds nothing new."""
+    import subprocess
+    import sys
+    from conftest import ROOT
+    env = {**os.environ, "AWS_ENDPOINT_URL": s3["client_kwargs"]["endpoint_url"], "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    url = f"s3://{BUCKET}/from-the-command-line"
+
+    def ingest(machine: str) -> dict[str, int]:
+        done = subprocess.run([sys.executable, "-m", "trialwire.cli", "ingest", str(inputs), "--out", url,
+                               "--work-dir", str(tmp_path / machine), "--quiet"],
+                              env=env, capture_output=True, text=True, timeout=600, cwd=ROOT)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return summary_counts(done.stdout)
+
+    first = ingest("machine-a")
+    assert first["read and parsed"] > 0
+    documents = remote.read_table(url, "documents", ["doc_id"], s3)
+    assert documents.num_rows == first["read and parsed"]
+    assert remote.read_table(url, "trials", ["trial"], s3).num_rows > 0
+    assert remote.read_table(url, "trial_registry", None, s3).num_rows > 0  # reconciliation was published
+    second = ingest("machine-b")
+    assert second["read and parsed"] == 0 and second["skipped as unchanged"] == first["documents seen"]
+    assert remote.read_table(url, "documents", ["doc_id"], s3).num_rows == documents.num_rows
