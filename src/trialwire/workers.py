@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import sys
 import threading
 import time
@@ -59,9 +60,12 @@ def _worker_main(conns: list[Connection], nice: int) -> None:
     """Load the pipeline, fork a worker for each further connection, serve the first one."""
     core.warm_worker(nice)
     children = []
+    if len(conns) > 1:
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # a forked worker that dies leaves no zombie
     for conn in conns[1:]:
         pid = os.fork()
         if pid == 0:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             for other in conns:
                 if other is not conn:
                     other.close()  # so the pool sees EOF from a worker that dies, not a copy held here
@@ -70,8 +74,11 @@ def _worker_main(conns: list[Connection], nice: int) -> None:
         children.append(pid)
         conn.close()
     _serve(conns[0])
-    for pid in children:
-        os.waitpid(pid, 0)
+    for pid in children:  # exit after them, so that joining this process means the pool is gone
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:  # with SIGCHLD ignored, waitpid blocks until it exits, then says so
+            pass
 
 
 class ParseWorkers:
