@@ -110,3 +110,19 @@ def test_same_dose_single_loading_dose_and_route_of_sentence_before(nlp):
                      "doses of 500 mg, followed by 250 mg every two weeks.")
     assert ("lebrikizumab", 500.0, "mg", "subcutaneous", None) in got
     assert ("lebrikizumab", 250.0, "mg", "subcutaneous", "Q2W") in got
+
+
+def loading(nlp, text):
+    return {(r.amount, r.frequency, r.is_loading) for r in doc_to_records(nlp(text), "t") if r.table == "doses"}
+
+
+def test_a_loading_cue_belongs_to_its_own_amount_and_dotted_routes_bind_the_frequency(nlp):
+    """The loading dose is the 600 mg wherever the sentence puts it; "s.c." between an amount and
+    its frequency binds like "subcutaneously"; "i.v." does not end the sentence before the
+    frequency."""
+    for text in ("After a 600 mg loading dose, patients received 300 mg subcutaneously every 4 weeks.",
+                 "Patients received 300 mg subcutaneously every 4 weeks after a 600 mg loading dose.",
+                 "Patients received 300 mg s.c. every 4 weeks after a 600 mg loading dose.",
+                 "Patients got a loading dose of 600 mg, then 300 mg every 4 weeks."):
+        assert loading(nlp, text) == {(600.0, "ONCE", True), (300.0, "Q4W", False)}, text
+    assert doses(nlp, "The dose was 10 mg/kg i.v. every 2 weeks.") == {(None, 10.0, "mg/kg", "intravenous", "Q2W")}

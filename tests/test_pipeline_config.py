@@ -42,6 +42,18 @@ def test_line_breaks_end_sentences(nlp):
     assert [s.text.strip() for s in doc.sents] == ["Key Takeaways", "Drug works well", "- It is safe.", "Done"]
 
 
+def test_a_period_after_a_dosing_or_measurement_abbreviation_ends_no_sentence(nlp):
+    """The tokenizer splits the period off "i.v.", "s.c.", "lb." and the like; before a word in lower
+    case or a number the sentence goes on, before a capital it ends."""
+    doc = nlp("Patients weighing 220 lb. or more received 10 mg/kg i.v. every 2 weeks, or 300 mg s.c. "
+              "q.4.w. for 16 wks. and b.i.d. oral dosing. About approx. 450 pts. enrolled. "
+              "It was given p.o. Then it stopped.")
+    assert [s.text for s in doc.sents] == [
+        "Patients weighing 220 lb. or more received 10 mg/kg i.v. every 2 weeks, or 300 mg s.c. q.4.w. "
+        "for 16 wks. and b.i.d. oral dosing.", "About approx. 450 pts. enrolled.", "It was given p.o.",
+        "Then it stopped."]
+
+
 def test_version_names_kb_and_rules():
     v = pipeline_version()
     assert "+kb." in v and "+rules." in v

@@ -239,7 +239,7 @@ class DoseFinder:
             hits_by_sent.setdefault(h.sent, []).append(h)
         # frequency bound right after a dose list, or right before a parenthesised list
         bound_freqs: set[int] = set()
-        after_gap = re.compile(r"^[\s)\]]*(?:(?:of|the|dose|doses|[A-Za-z][\w-]*)\s+){0,3}?[\s(\[]*$")
+        after_gap = re.compile(r"^[\s)\]]*(?:(?:of|the|dose|doses|[A-Za-z][\w.-]*)\s+){0,3}?[\s(\[]*$")  # s.c., i.v.
         before_gap = re.compile(r"^\s*(?:[A-Za-z][\w-]*\s+){0,2}[(\[]\s*(?:[A-Za-z]+\s+)?$|^[^\S\n]+$")
         group_spans = sorted((by_group[g][0].start, g) for g in by_group)
         span_starts = [st for st, _ in group_spans]
@@ -288,7 +288,12 @@ class DoseFinder:
         # loading doses and schedules of the dose's own sentence
         for h in hits:
             s0, s1 = bounds[h.sent]
-            before = text[max(s0, h.start - 60):h.start]
+            # a cue before or right after an earlier amount is that amount's ("After a 600 mg
+            # loading dose, patients received 300 mg ...": the 300 mg is not a loading dose)
+            prior_end = max((o.end for o in hits if o.sent == h.sent and o.end <= h.start), default=s0)
+            if prior_end > s0 and (own := self.loading_after.match(text[prior_end:prior_end + 40])):
+                prior_end += own.end()
+            before = text[max(s0, prior_end, h.start - 60):h.start]
             before = re.split(r"followed\s+by|\bthen\b|\bafter\b|;", before, flags=re.I)[-1]
             if self.loading.search(before) or self.loading_after.match(text[h.end:h.end + 40]):
                 h.is_loading = True
