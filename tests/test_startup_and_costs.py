@@ -263,6 +263,17 @@ def test_parse_workers_load_the_pipeline_once_and_survive_losing_any_worker():
                              timeout=30)[1] == []
 
 
+def test_a_process_that_exits_without_stopping_its_parse_workers_still_exits_and_ends_them():
+    out = run_python(
+        "import os\n"
+        "from trialwire.workers import ParseWorkers\n"
+        "if __name__ == '__main__':\n"
+        "    workers = ParseWorkers(2).start()\n"
+        "    print(workers.call(os.getpid), workers.call(os.getpid))\n")  # and no stop()
+    pids = [psutil.Process(int(pid)) for pid in out.split() if psutil.pid_exists(int(pid))]
+    assert psutil.wait_procs(pids, timeout=30)[1] == []
+
+
 def realistic_texts() -> list[str]:
     from trialwire.sources.folder import FolderSource
     from trialwire.text import prepare

@@ -100,8 +100,10 @@ class ParseWorkers:
 
     def _spawn(self, workers: int) -> None:
         pipes = [multiprocessing.Pipe() for _ in range(workers)]
+        # daemon: a process that exits without stop() ends its workers instead of waiting for them
         process = multiprocessing.get_context("spawn").Process(
-            target=_worker_main, args=([child for _, child in pipes], self.nice), name="trialwire-parse-worker")
+            target=_worker_main, args=([child for _, child in pipes], self.nice), name="trialwire-parse-worker",
+            daemon=True)
         process.start()
         with self._lock:
             self._processes.append(process)
