@@ -243,6 +243,8 @@ def test_parse_workers_load_the_pipeline_once_and_survive_losing_any_worker():
         assert answers[first][1] == 1
         with pytest.raises(ZeroDivisionError):
             workers.call(divmod, 1, 0)  # an error in the worker is the caller's, the worker lives on
+        os.kill(first, signal.SIGINT)  # Ctrl-C is the flow process's to handle
+        assert {workers.call(os.getpid) for _ in range(2)} == {first, second}
         for victim in (second, first):
             process = psutil.Process(victim)
             os.kill(victim, signal.SIGKILL)

@@ -5,6 +5,9 @@ It is the server Prefect itself would start (`SubprocessASGIServer`: uvicorn ser
 ways that a run's wall time notices: this process never imports Prefect's server package (3.5 s
 of CPU, measured; the server process imports it anyway), and `start()` does not wait, so the
 caller loads the flow module while the server boots and calls `wait_ready()` just before the flow.
+And in two ways a stopped command notices: the server runs in a session of its own, so Ctrl-C
+stops the command (which records its flow runs as crashed, then stops the server) and not the
+server under it; and it ends when the command's process dies (SERVE_UNTIL_PARENT_EXITS).
 """
 from __future__ import annotations
 
@@ -19,6 +22,21 @@ import urllib.request
 from pathlib import Path
 
 PORT_IN_USE = 3  # uvicorn's exit code when another process took the port first
+PARENT_PID_VAR = "TRIALWIRE_SERVER_PARENT_PID"
+# uvicorn's command line, in a process that the kernel sends SIGTERM when the process that started
+# it dies (Linux prctl PR_SET_PDEATHSIG): a command killed outright leaves no server behind
+SERVE_UNTIL_PARENT_EXITS = """
+import os, runpy, signal, sys
+try:
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+except Exception:
+    pass
+if str(os.getppid()) != os.environ.pop("TRIALWIRE_SERVER_PARENT_PID", str(os.getppid())):
+    sys.exit(1)  # the parent died before prctl took effect
+sys.argv = ["uvicorn", *sys.argv[1:]]
+runpy.run_module("uvicorn", run_name="__main__", alter_sys=True)
+"""
 
 
 def free_port() -> int:
@@ -45,10 +63,13 @@ class TemporaryServer:
         env.pop("PREFECT_API_URL", None)
         # where prefect is installed, without importing it here (1.2 s of CPU before the server could start)
         app_dir = Path(importlib.util.find_spec("prefect").origin).parent.parent
+        env[PARENT_PID_VAR] = str(os.getpid())
+        # its own session: Ctrl-C in a terminal reaches this process (which then finishes or fails
+        # its flow run against a live server, and stops the server) but not the server itself
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory",
+            [sys.executable, "-c", SERVE_UNTIL_PARENT_EXITS, "--app-dir", str(app_dir), "--factory",
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "error", "--lifespan", "on"], env=env)
+             "--log-level", "error", "--lifespan", "on"], env=env, start_new_session=True)
         return self
 
     def wait_ready(self) -> None:

@@ -58,6 +58,9 @@ def _serve(conn: Connection) -> None:
 
 def _worker_main(conns: list[Connection], nice: int) -> None:
     """Load the pipeline, fork a worker for each further connection, serve the first one."""
+    # Ctrl-C reaches the whole process group: the flow process decides (its stop() lets batches in
+    # progress finish, then closes the pipes), instead of every worker printing a traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     core.warm_worker(nice)
     children = []
     if len(conns) > 1:
