@@ -24,7 +24,9 @@ from pathlib import Path
 PORT_IN_USE = 3  # uvicorn's exit code when another process took the port first
 PARENT_PID_VAR = "TRIALWIRE_SERVER_PARENT_PID"
 # uvicorn's command line, in a process that the kernel sends SIGTERM when the process that started
-# it dies (Linux prctl PR_SET_PDEATHSIG): a command killed outright leaves no server behind
+# it dies (Linux prctl PR_SET_PDEATHSIG): a command killed outright leaves no server behind. Strictly
+# the signal follows the starting *thread*: call start() from a thread that outlives the server
+# (the CLI's main thread does).
 SERVE_UNTIL_PARENT_EXITS = """
 import os, runpy, signal, sys
 try:
