@@ -24,7 +24,8 @@ CLI = ("import signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_hand
 
 @pytest.fixture(scope="module")
 def articles(tmp_path_factory) -> Path:
-    """160 distinct articles (three batches), from the samples with a sentence of their own each."""
+    """320 distinct articles (five batches), from the samples with a sentence of their own each: a run
+    still parsing seconds after its first batch, on a machine faster than this one too."""
     folder = tmp_path_factory.mktemp("articles")
     samples = []
     for path in sorted(RAW.glob("*.txt")):
@@ -32,7 +33,7 @@ def articles(tmp_path_factory) -> Path:
             samples.append(path.read_text(encoding="utf-8"))
         except UnicodeDecodeError:  # the cp1252 sample is for the decoding tests
             continue
-    for i in range(160):
+    for i in range(320):
         (folder / f"article-{i:03d}.txt").write_text(
             f"{samples[i % len(samples)]}\n\nSite {i} enrolled {100 + i} participants in the extension.\n")
     return folder
@@ -53,6 +54,7 @@ def wait_until_parsing(process: subprocess.Popen, out: Path, timeout_s: float = 
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1][-3000:]
         time.sleep(0.1)
     time.sleep(1.0)
+    assert process.poll() is None, "the run ended before it could be interrupted"
     return psutil.Process(process.pid).children(recursive=True)
 
 
