@@ -3,9 +3,9 @@ where cores idle (the README's "Where the time goes" uses it).
 
     python bench/cpu_timeline.py CORPUS [--out DIR] [-- extra ingest arguments]
 
-Samples every 0.1 s with psutil, sums per process role (cli = the flow process, server = the
-temporary Prefect API, worker = parse workers and other spawned helpers) and prints the totals,
-then one line per second: all CPU used in that second and its split by role. On 2 cores a second
+Samples every 0.1 s with psutil, sums per process role (bench/run.py's names: the flow process,
+the temporary Prefect API server, spawned workers and helpers) and prints the totals, then one
+line per second: all CPU used in that second and its split by role. On 2 cores a second
 near 2.0 is a second with both cores busy.
 """
 from __future__ import annotations
@@ -21,19 +21,7 @@ import time
 
 import psutil
 
-
-def role(process: psutil.Process) -> str:
-    try:
-        command = " ".join(process.cmdline())
-    except psutil.Error:
-        return "?"
-    if "prefect.server" in command or "uvicorn" in command:
-        return "server"
-    if "resource_tracker" in command:
-        return "resource tracker"
-    if "spawn_main" in command:
-        return "worker"
-    return "cli"
+from run import role  # the benchmark's names for the processes of a run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(out, ignore_errors=True)
     print(f"wall {wall:.2f} s, CPU {sum(last.values()):.1f} s (exit status {run.returncode})")
     for pid, used in sorted(last.items(), key=lambda kv: -kv[1]):
-        print(f"  {roles[pid]:>16} {pid:>7} {used:7.2f} s")
+        print(f"  {roles[pid]:>34} {pid:>7} {used:7.2f} s")
     print("second  CPU  by role")
     for second in sorted(per_second):
         split = per_second[second]

@@ -140,7 +140,8 @@ def role(p: psutil.Process) -> str:
         cmd = " ".join(p.cmdline())
     except psutil.Error:
         return "?"
-    for needle, name in (("--child-e2e", "flow process (CLI)"), ("prefect", "Prefect server"),
+    for needle, name in (("--child-e2e", "flow process (CLI)"), ("trialwire.cli", "flow process (CLI)"),
+                         ("prefect", "Prefect server"),
                          ("uvicorn", "Prefect server"), ("_bare_worker", "bare nlp.pipe"),
                          ("multiprocessing.spawn", "spawned worker (Dask or nlp.pipe)"),
                          ("multiprocessing.forkserver", "forkserver"), ("resource_tracker", "resource tracker")):

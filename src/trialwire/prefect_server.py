@@ -27,14 +27,14 @@ PARENT_PID_VAR = "TRIALWIRE_SERVER_PARENT_PID"
 # it dies (Linux prctl PR_SET_PDEATHSIG): a command killed outright leaves no server behind. Strictly
 # the signal follows the starting *thread*: call start() from a thread that outlives the server
 # (the CLI's main thread does).
-SERVE_UNTIL_PARENT_EXITS = """
+SERVE_UNTIL_PARENT_EXITS = f"""
 import os, runpy, signal, sys
 try:
     import ctypes
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
 except Exception:
     pass
-if str(os.getppid()) != os.environ.pop("TRIALWIRE_SERVER_PARENT_PID", str(os.getppid())):
+if str(os.getppid()) != os.environ.pop({PARENT_PID_VAR!r}, str(os.getppid())):
     sys.exit(1)  # the parent died before prctl took effect
 sys.argv = ["uvicorn", *sys.argv[1:]]
 runpy.run_module("uvicorn", run_name="__main__", alter_sys=True)

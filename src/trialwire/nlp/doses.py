@@ -290,7 +290,7 @@ class DoseFinder:
             s0, s1 = bounds[h.sent]
             # a cue before or right after an earlier amount is that amount's ("After a 600 mg
             # loading dose, patients received 300 mg ...": the 300 mg is not a loading dose)
-            prior_end = max((o.end for o in hits if o.sent == h.sent and o.end <= h.start), default=s0)
+            prior_end = max((o.end for o in hits_by_sent[h.sent] if o.end <= h.start), default=s0)
             if prior_end > s0 and (own := self.loading_after.match(text[prior_end:prior_end + 40])):
                 prior_end += own.end()
             before = text[max(s0, prior_end, h.start - 60):h.start]

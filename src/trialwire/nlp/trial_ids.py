@@ -8,6 +8,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .mention import Mention, add_mention
+from .numbers import doc_text
 
 # An EU CT number (2023-503584-29-00) starts like an EudraCT number (2019-004061-25): CTIS comes
 # first, and an EudraCT number is never followed by another "-digits" part.
@@ -32,7 +33,7 @@ def normalise_id(kind: str, printed: str) -> str:
 @Language.factory("trialwire_trial_ids")
 def make_trial_ids(nlp: Language, name: str):
     def component(doc: Doc) -> Doc:
-        for m in TRIAL_ID.finditer(doc.text):
+        for m in TRIAL_ID.finditer(doc_text(doc)):
             kind = m.lastgroup
             norm = normalise_id(kind, m.group(kind))
             add_mention(doc, Mention("TRIAL_ID", m.start(), m.end(), m.group(0), norm, name,
