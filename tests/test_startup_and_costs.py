@@ -364,3 +364,62 @@ def test_a_failing_batch_fails_the_run_commits_nothing_and_leaves_no_worker(pref
     monkeypatch.setattr(flows.ParseWorkers, "process_batch", parse)
     assert cli.main(argv) == 0
     assert Store(out).read("documents", ["doc_id"]).num_rows > 0
+
+
+def test_the_temporary_server_skips_block_registration_unless_told_otherwise(monkeypatch):
+    from trialwire import prefect_server
+    seen = []
+    monkeypatch.setattr(prefect_server.subprocess, "Popen", lambda cmd, env, **kw: seen.append(env))
+    monkeypatch.delenv("PREFECT_API_BLOCKS_REGISTER_ON_START", raising=False)
+    prefect_server.TemporaryServer().start()
+    monkeypatch.setenv("PREFECT_API_BLOCKS_REGISTER_ON_START", "true")
+    prefect_server.TemporaryServer().start()
+    assert [env["PREFECT_API_BLOCKS_REGISTER_ON_START"] for env in seen] == ["false", "true"]
+    assert "gc.set_threshold" in prefect_server.SERVE_UNTIL_PARENT_EXITS
+
+
+def test_collection_thresholds_come_back_after_loading():
+    import gc
+    from trialwire.startup import LOADING_THRESHOLD, loading
+    before = gc.get_threshold()
+    with loading() as phase:
+        assert gc.get_threshold() == LOADING_THRESHOLD
+        phase.done()
+        assert gc.get_threshold() == before
+    with pytest.raises(ValueError), loading():
+        raise ValueError
+    assert gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("ends, code", [("return 7", 7), ("raise ValueError('boom')", 1)])
+def test_the_command_exits_after_its_exit_handlers_without_the_teardown(tmp_path, ends, code):
+    marker = tmp_path / "handler"
+    script = (
+        "import atexit, sys\n"
+        "from trialwire import cli\n"
+        "def main(argv=None):\n"
+        f"    atexit.register(lambda: open({str(marker)!r}, 'w').write('ran'))\n"
+        "    print('no newline at the end', end='')\n"
+        f"    {ends}\n"
+        "cli.main = main\n"
+        "sys.exit(cli.run())\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == code and done.stdout == "no newline at the end"
+    assert marker.read_text() == "ran"  # handlers registered while the command ran still run
+    assert ("boom" in done.stderr) == (code == 1)
+
+
+def test_a_first_run_starts_its_server_before_loading_anything_else(tmp_path, monkeypatch):
+    from trialwire import cli, prefect_server
+    monkeypatch.setattr(prefect_server.TemporaryServer, "start", lambda self: self)
+    monkeypatch.setattr(cli, "api_url_may_be_configured", lambda: False)
+    monkeypatch.delitem(sys.modules, "prefect.settings", raising=False)
+    args = cli.build_parser().parse_args
+    assert cli.early_server(args(["ingest", "--out", str(tmp_path / "new")])) is not None
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "_manifest.json").write_text("{}")
+    assert cli.early_server(args(["ingest", "--out", str(tmp_path / "old")])) is None  # may need no flow
+    assert cli.early_server(args(["ingest", "--out", str(tmp_path / "old"), "--force-flow"])) is not None
+    assert cli.early_server(args(["ingest", "--out", "s3://bucket/prefix"])) is None
+    monkeypatch.setattr(cli, "api_url_may_be_configured", lambda: True)
+    assert cli.early_server(args(["ingest", "--out", str(tmp_path / "new")])) is None

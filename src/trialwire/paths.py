@@ -15,3 +15,4 @@ RULES_DIR = MODELS_DIR / "rules"
 PIPELINE_CONFIG = MODELS_DIR / "pipeline" / "config.cfg"
 NER_MODEL_DIR = MODELS_DIR / "ner" / "bc5cdr"
 CREDIBILITY_CONFIG = MODELS_DIR / "credibility.yaml"
+STORE_MANIFEST = "_manifest.json"  # in an output folder: the committed files (store/dataset.py)

@@ -33,6 +33,7 @@ from .credibility import (CredibilityModel, SourceAssessment, assess_source,
                           load_credibility_model)
 from .decisions import apply_alias_decisions, apply_conflict_decisions, load_decisions
 from .identity import TrialIndex
+from .readers import TextReaders
 
 
 @dataclass(frozen=True)
@@ -115,12 +116,13 @@ def reconcile(out: Path, decisions_path: Path | None = None, fingerprint: str | 
     out = Path(out)
     fingerprint = fingerprint or inputs_fingerprint(out, decisions_path)
     model = load_credibility_model()
-    corpus = load_corpus(out, model)
-    trials = TrialIndex(corpus)
-    alias_verdicts: list[AliasVerdict] = verdicts(corpus)
-    decisions = load_decisions(decisions_path or out / "decisions.yaml")
-    applied = apply_alias_decisions(alias_verdicts, decisions)
-    conflict_rows = build_conflicts(corpus, trials, alias_verdicts)
+    with TextReaders(Store(out).count_rows("documents")) as readers:  # they start while the corpus loads
+        corpus = load_corpus(out, model)
+        trials = TrialIndex(corpus)
+        alias_verdicts: list[AliasVerdict] = verdicts(corpus)
+        decisions = load_decisions(decisions_path or out / "decisions.yaml")
+        applied = apply_alias_decisions(alias_verdicts, decisions)
+        conflict_rows = build_conflicts(corpus, trials, alias_verdicts, readers)
     applied += apply_conflict_decisions(conflict_rows, decisions)
 
     run = _run_columns(out)

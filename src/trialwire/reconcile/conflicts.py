@@ -14,20 +14,16 @@ count `weak_factor`), plus a small bonus for recency.
 """
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from .aliases import AliasVerdict
 from .claims import (UNNAMED, Claim, ConflictRow, claim_values, conflict_id, fmt_count, norm_phase,
                      norm_qualifier, propose, prov, support_text)
 from .corpus import Corpus, key
 from .identity import TrialIndex
+from .readers import TextReaders
 from .results import endpoint_result_rows
-from .textfacts import age_groups, text_claims
+from .textfacts import age_groups
 
 
 def sample_size_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
@@ -172,29 +168,6 @@ def text_fact_claims(corpus: Corpus, trials: TrialIndex, read: list[list]) -> li
     return out
 
 
-PARALLEL_FROM_DOCS = 500  # measured on 2 cores: 200 docs 0.1 s slower in parallel, 1,000 docs 0.4 s faster
-
-
-@contextmanager
-def claims_read_aside(items: list[tuple[str, list[str]]]) -> Iterator[Callable[[], list[list]]]:
-    """text_claims for each (text, trial names) pair, read by other processes while the caller
-    builds the other claims (reading every stored text is most of reconciliation's time, and each
-    document is independent); yields a function that returns them, in order, when they are done.
-    Small corpora are read in this process when asked."""
-    cores = min(os.cpu_count() or 1, 8)
-    if len(items) < PARALLEL_FROM_DOCS or cores < 2:
-        yield lambda: [text_claims(text, names) for text, names in items]
-        return
-    # spawn, not fork: the flow process has threads, and forked children would count its pages again
-    with ProcessPoolExecutor(max_workers=cores, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending = pool.map(_text_claims, items, chunksize=max(1, len(items) // (cores * 8)))
-        yield lambda: list(pending)
-
-
-def _text_claims(item: tuple[str, list[str]]) -> list:
-    return text_claims(*item)
-
-
 def _cross_doc(claims: list[Claim]) -> bool:
     """True when at least two values come from at least two documents (a disagreement inside
     one document only is not a cross-source conflict)."""
@@ -301,8 +274,11 @@ def _population_scope_text(claims: list[Claim]) -> str:
             ". A program can include groups (e.g. adolescents) that an individual adult trial excludes.")
 
 
-def build_conflicts(corpus: Corpus, trials: TrialIndex, verdicts: list[AliasVerdict]) -> list[ConflictRow]:
-    with claims_read_aside(text_reading(corpus, trials)) as text_read:
+def build_conflicts(corpus: Corpus, trials: TrialIndex, verdicts: list[AliasVerdict],
+                    readers: TextReaders | None = None) -> list[ConflictRow]:
+    """`readers`: started by the caller (see readers.py); by default, started here."""
+    with (readers or TextReaders(len(corpus.docs))) as readers:
+        text_read = readers.read(text_reading(corpus, trials))
         claims = (sample_size_claims(corpus, trials) + phase_claims(trials)
                   + dose_claims(corpus, trials) + population_claims(corpus, trials))
         rows = nct_rows(corpus, trials) + endpoint_result_rows(corpus, trials)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from ..text.literals import anchor_text
 from .textfacts import REFERENCES, sentences
 
 ENDPOINTS: list[tuple[str, re.Pattern]] = [(name, re.compile(rx, re.I)) for name, rx in [
@@ -106,7 +107,9 @@ def result_rows(text: str, doc_id: str, drug: str | None, other_drug_names: list
     m = REFERENCES.search(text or "")
     body = text[:m.start()] if m else (text or "")
     rows = []
-    others = [re.compile(rf"\b{re.escape(n)}\b", re.I) for n in other_drug_names if len(n) > 3]
+    low = anchor_text(body)  # a name that is nowhere in the text needs no pattern
+    others = [re.compile(rf"\b{re.escape(n)}\b", re.I) for n in other_drug_names
+              if len(n) > 3 and (low is None or not n.isascii() or n.lower() in low)]
     names_rx = _names_regex(trial_names)
     for s0, _s1, sent in sentences(body):
         if "%" not in sent and "percent" not in sent.lower():

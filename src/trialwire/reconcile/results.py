@@ -14,6 +14,7 @@ from collections import defaultdict
 from .claims import Claim, ConflictRow, claim_values, decimals_of, propose, prov, rounds_to
 from .corpus import Corpus, canonical_drug, key
 from .identity import TrialIndex
+from ..text.literals import anchor_text
 from .resultfacts import result_rows
 
 SCOPE_CUES = [
@@ -105,11 +106,15 @@ def endpoint_result_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
 def _trials_in(sentence: str | None, doc_trials: list) -> list:
     if not sentence:
         return []
-    hits = []
-    for t in doc_trials:
-        if any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", sentence, re.I) for n in t.names if len(n) >= 3):
-            hits.append(t)
-    return hits
+    low = anchor_text(sentence)
+    return [t for t in doc_trials if any(_names(sentence, low, n) for n in t.names if len(n) >= 3)]
+
+
+def _names(sentence: str, low: str | None, name: str) -> bool:
+    """`name` as a whole word in `sentence` (any case); `low`: anchor_text(sentence)."""
+    if low is not None and name.isascii() and name.lower() not in low:
+        return False
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sentence, re.I) is not None
 
 
 def _agree(a: Claim, b: Claim) -> bool:

@@ -29,9 +29,10 @@ from typing import Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..paths import STORE_MANIFEST
 from .schemas import TABLES, TableSpec
 
-MANIFEST = "_manifest.json"
+MANIFEST = STORE_MANIFEST
 
 
 def fault_point(name: str) -> None:
@@ -202,6 +203,13 @@ class Store:
             with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
                 parts = list(pool.map(read_part, paths))
         return concat_parts(parts, schema)
+
+    def count_rows(self, table: str) -> int:
+        """Committed rows of a table, from the Parquet footers (no column is read)."""
+        try:
+            return sum(pq.ParquetFile(path).metadata.num_rows for path in self.paths(table))
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise CorruptOutput(f"{table}: {exc}") from exc
 
     def verify(self) -> list[str]:
         """Problems with committed files (missing, truncated, wrong schema); empty when healthy."""

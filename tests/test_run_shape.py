@@ -1,0 +1,124 @@
+"""How a run is cut and finished: batch sizes near the end, the warm-up of reconciliation while the
+last batches parse, reconciliation's text readers, and the exact prefilter in front of slow regexes."""
+import pickle
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import RAW
+from trialwire import ingest
+from trialwire.ingest import tail_sizes
+from trialwire.store import Store
+from trialwire.text.classify import PRESS, PRESS_ANCHORS, classify_kind
+from trialwire.text.literals import FOLDS_TO_ASCII, anchor_text, could_match
+
+
+@pytest.mark.parametrize("n", range(0, 130))
+def test_the_last_documents_go_in_smaller_batches(n):
+    sizes = tail_sizes(n, 64)
+    assert sum(sizes) == n
+    assert all(size <= 64 for size in sizes)
+    if n >= 2 * ingest.TAIL_MIN_DOCS:
+        assert len(sizes) >= 2 and sizes[-1] <= 32 and sizes[-2] <= 32  # the workers finish together
+    assert all(size >= ingest.TAIL_MIN_DOCS for size in sizes) or len(sizes) == 1
+
+
+def test_small_batches_are_cut_as_before():
+    assert tail_sizes(3, 2) == [2, 1] and tail_sizes(7, 16) == [7] and tail_sizes(20, 16) == [16, 4]
+
+
+def test_discovery_holds_one_batch_back_to_taper_the_end(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = (RAW / "01_trade_news_rocatinlimab.txt").read_text(encoding="utf-8")
+    for i in range(150):
+        (folder / f"a{i:03d}.txt").write_text(f"{text}\n\nNote {i}: article number {i} of the set.\n", encoding="utf-8")
+    store = Store(tmp_path / "out")
+    found = ingest.discover(store, [str(folder)], None, "r1")
+    sizes = [len(pickle.loads(Path(s).read_bytes())) for s in found.spools]
+    assert sizes == [64, 64, 11, 11] and found.new == 150
+
+
+def test_reconciliation_is_warmed_once_while_the_last_batches_parse(prefect, tmp_path, monkeypatch):
+    from trialwire import cli
+    flows = cli.load_flow_module()
+    events = []
+    monkeypatch.setattr(ingest, "BATCH_DOCS", 2)  # 7 sample articles: 4 batches for 2 workers
+    monkeypatch.setattr(ingest, "warm_reconcile", lambda: events.append("warm"))
+    reconcile = flows.reconcile.fn
+
+    def recording(out):
+        events.append("reconcile")
+        return reconcile(out)
+    monkeypatch.setattr(flows.reconcile, "fn", recording)
+    monkeypatch.setattr(cli, "load_flow_module", lambda: flows)
+    monkeypatch.setattr(cli, "print_summary", lambda summary: None)
+    assert cli.main(["ingest", str(RAW), "--out", str(tmp_path / "a"), "--quiet", "--runner", "process",
+                     "--workers", "2"]) == 0
+    assert events == ["warm", "reconcile"]
+    events.clear()
+    assert cli.main(["ingest", str(RAW), "--out", str(tmp_path / "b"), "--quiet", "--runner", "process",
+                     "--workers", "2", "--no-reconcile"]) == 0
+    assert events == []
+
+
+def test_text_readers_start_at_once_and_read_as_this_process_would():
+    from trialwire.reconcile.readers import PARALLEL_FROM_DOCS, TextReaders
+    from trialwire.reconcile.textfacts import text_claims
+    texts = [p.read_text(encoding="utf-8", errors="ignore") for p in sorted(RAW.iterdir()) if p.suffix == ".txt"]
+    items = [(t, ["ROCKET-IGNITE", "ADvocate1"]) for t in texts]
+    with TextReaders(PARALLEL_FROM_DOCS, cores=2) as readers:
+        assert readers.pool is not None and len(readers.pool._processes) == 2  # spawned before any text
+        assert readers.read(items)() == [text_claims(*item) for item in items]
+    with TextReaders(PARALLEL_FROM_DOCS - 1, cores=2) as readers:
+        assert readers.pool is None
+        assert readers.read(items)() == [text_claims(*item) for item in items]
+
+
+def test_row_count_comes_from_the_footers(tmp_path):
+    from trialwire.cli import main
+    out = tmp_path / "out"
+    assert main(["ingest", str(RAW), "--out", str(out), "--quiet", "--runner", "local", "--no-reconcile"]) == 0
+    store = Store(out)
+    assert store.count_rows("documents") == store.read("documents", ["doc_id"]).num_rows > 0
+    assert Store(tmp_path / "none").count_rows("documents") == 0
+
+
+ALPHABET = "abcdefghiklmnoprstuvwyz ABCDEFGIKLNOPRSW-/(:.\n" + "\u0130\u0131\u017f\u212a\u00e9\u03c3\u00df"
+
+
+def test_the_prefilter_never_rules_out_a_case_insensitive_match():
+    rng = random.Random(7)
+    anchors = ["press release", "business wire", "(nyse:", "kids", "iris", "sk"]
+    for _ in range(20000):
+        text = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 14)))
+        for anchor in anchors:
+            if re.search(re.escape(anchor), text, re.I):
+                assert could_match(text, [anchor]), (text, anchor)
+    assert could_match("Press Release: ...", ["press release"]) and not could_match("a plain text", ["press release"])
+    assert anchor_text("pre\u017f\u017f release") is None and FOLDS_TO_ASCII.search("\u212a")
+
+
+def test_document_kind_is_what_the_full_regex_says(tmp_path):
+    def old_kind(text, title=None):  # classify_kind before the prefilter, for comparison
+        from trialwire.text.classify import NEWS, QA
+        head = f"{title or ''}\n{text[:3000]}"
+        press, qa = len(PRESS.findall(text)), len(QA.findall(head))
+        qa += 2 if title and title.strip().endswith("?") else 0
+        if press >= 2 and press > qa:
+            return "press_release"
+        if qa >= 2:
+            return "qa"
+        if press >= 1 and qa == 0:
+            return "press_release"
+        return "news" if NEWS.search(text) or len(text.split()) > 150 else "other"
+
+    texts = [p.read_text(encoding="utf-8", errors="ignore") for p in sorted(RAW.iterdir())]
+    texts += ["About Amgen\nAmgen discovers medicines.", "about Kyowa Kirin", "PRE\u017fS RELEASE from the company",
+              "Media Contact: J. Doe\nInvestor Relations: K. Roe", "Bu\u017fine\u017f\u017f Wire -- a note",
+              "x\nABOUT TEVA PHARMA\n(NASDAQ: TEVA)", "The study, according to the authors, said little."]
+    for text in texts:
+        assert classify_kind(text) == old_kind(text), text[:60]
+    assert all(anchor == anchor.lower() and anchor.isascii() for anchor in PRESS_ANCHORS)
