@@ -11,7 +11,7 @@ from conftest import RAW
 from trialwire import ingest
 from trialwire.ingest import tail_sizes
 from trialwire.store import Store
-from trialwire.text.classify import PRESS, PRESS_ANCHORS, classify_kind
+from trialwire.text.classify import PRESS_ANCHORS, classify_kind
 from trialwire.text.literals import FOLDS_TO_ASCII, anchor_text, could_match
 
 
@@ -101,24 +101,15 @@ def test_the_prefilter_never_rules_out_a_case_insensitive_match():
     assert anchor_text("pre\u017f\u017f release") is None and FOLDS_TO_ASCII.search("\u212a")
 
 
-def test_document_kind_is_what_the_full_regex_says(tmp_path):
-    def old_kind(text, title=None):  # classify_kind before the prefilter, for comparison
-        from trialwire.text.classify import NEWS, QA
-        head = f"{title or ''}\n{text[:3000]}"
-        press, qa = len(PRESS.findall(text)), len(QA.findall(head))
-        qa += 2 if title and title.strip().endswith("?") else 0
-        if press >= 2 and press > qa:
-            return "press_release"
-        if qa >= 2:
-            return "qa"
-        if press >= 1 and qa == 0:
-            return "press_release"
-        return "news" if NEWS.search(text) or len(text.split()) > 150 else "other"
-
+def test_document_kind_is_what_the_full_regex_says(monkeypatch):
+    from trialwire.text import classify
     texts = [p.read_text(encoding="utf-8", errors="ignore") for p in sorted(RAW.iterdir())]
     texts += ["About Amgen\nAmgen discovers medicines.", "about Kyowa Kirin", "PRE\u017fS RELEASE from the company",
               "Media Contact: J. Doe\nInvestor Relations: K. Roe", "Bu\u017fine\u017f\u017f Wire -- a note",
               "x\nABOUT TEVA PHARMA\n(NASDAQ: TEVA)", "The study, according to the authors, said little."]
-    for text in texts:
-        assert classify_kind(text) == old_kind(text), text[:60]
+    kinds = [classify_kind(text) for text in texts]
+    monkeypatch.setattr(classify, "could_match", lambda *args: True)  # every text through the regex
+    assert kinds == [classify_kind(text) for text in texts]
+    assert kinds[-7:] == ["press_release", "press_release", "press_release", "press_release",
+                          "press_release", "press_release", "news"]
     assert all(anchor == anchor.lower() and anchor.isascii() for anchor in PRESS_ANCHORS)
