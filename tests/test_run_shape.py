@@ -12,7 +12,7 @@ from trialwire import ingest
 from trialwire.ingest import tail_sizes
 from trialwire.store import Store
 from trialwire.text.classify import PRESS_ANCHORS, classify_kind
-from trialwire.text.literals import FOLDS_TO_ASCII, anchor_text, could_match
+from trialwire.text.literals import FOLDS_TO_ASCII, anchor_text, could_match, may_hold
 
 
 @pytest.mark.parametrize("n", range(0, 130))
@@ -97,8 +97,13 @@ def test_the_prefilter_never_rules_out_a_case_insensitive_match():
         for anchor in anchors:
             if re.search(re.escape(anchor), text, re.I):
                 assert could_match(text, [anchor]), (text, anchor)
+        for word in ("Kids", "IRIS", "\u03c3k", "Sk"):  # names as printed, any case, one not ASCII
+            if re.search(re.escape(word), text, re.I):
+                assert may_hold(anchor_text(text), word), (text, word)
     assert could_match("Press Release: ...", ["press release"]) and not could_match("a plain text", ["press release"])
     assert anchor_text("pre\u017f\u017f release") is None and FOLDS_TO_ASCII.search("\u212a")
+    assert could_match("About us", ["\nabout "], prefix="\n") and not could_match("About us", ["\nabout "])
+    assert not may_hold("a plain text", "Press") and may_hold(None, "Press")
 
 
 def test_document_kind_is_what_the_full_regex_says(monkeypatch):
@@ -108,7 +113,7 @@ def test_document_kind_is_what_the_full_regex_says(monkeypatch):
               "Media Contact: J. Doe\nInvestor Relations: K. Roe", "Bu\u017fine\u017f\u017f Wire -- a note",
               "x\nABOUT TEVA PHARMA\n(NASDAQ: TEVA)", "The study, according to the authors, said little."]
     kinds = [classify_kind(text) for text in texts]
-    monkeypatch.setattr(classify, "could_match", lambda *args: True)  # every text through the regex
+    monkeypatch.setattr(classify, "could_match", lambda *args, **kwargs: True)  # every text through the regex
     assert kinds == [classify_kind(text) for text in texts]
     assert kinds[-7:] == ["press_release", "press_release", "press_release", "press_release",
                           "press_release", "press_release", "news"]

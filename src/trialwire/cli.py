@@ -85,7 +85,7 @@ def early_server(a: argparse.Namespace):
     local output folder, or --force-flow), started before the rest of this command loads: the
     server's boot is the longest step before the first batch, and this starts it ~0.4 s sooner.
     None where a server may be configured, or where unchanged input may need no flow at all."""
-    if "prefect.settings" in sys.modules or api_url_may_be_configured():
+    if not may_start_server_early():
         return None
     if not a.force_flow and ("://" in a.out or (Path(a.out) / STORE_MANIFEST).exists()):
         return None
@@ -118,6 +118,12 @@ def api_url_may_be_configured() -> bool:
     return False
 
 
+def may_start_server_early() -> bool:
+    """Prefect has read no settings in this process and none of its settings sources can name a
+    server: a temporary server may start before Prefect is imported."""
+    return "prefect.settings" not in sys.modules and not api_url_may_be_configured()
+
+
 @contextmanager
 def prefect_api(early=None):
     """One Prefect API for the flow process and its Dask workers. Without PREFECT_API_URL every
@@ -130,7 +136,7 @@ def prefect_api(early=None):
     caller started already (early_server)."""
     offline_prefect_env()
     from .prefect_server import TemporaryServer
-    speculate = early is None and "prefect.settings" not in sys.modules and not api_url_may_be_configured()
+    speculate = early is None and may_start_server_early()
     early = TemporaryServer().start() if speculate else early
     try:
         from prefect.settings import get_current_settings

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..text.literals import anchor_text
+from ..text.literals import anchor_text, may_hold
 from .textfacts import REFERENCES, sentences
 
 ENDPOINTS: list[tuple[str, re.Pattern]] = [(name, re.compile(rx, re.I)) for name, rx in [
@@ -109,7 +109,7 @@ def result_rows(text: str, doc_id: str, drug: str | None, other_drug_names: list
     rows = []
     low = anchor_text(body)  # a name that is nowhere in the text needs no pattern
     others = [re.compile(rf"\b{re.escape(n)}\b", re.I) for n in other_drug_names
-              if len(n) > 3 and (low is None or not n.isascii() or n.lower() in low)]
+              if len(n) > 3 and may_hold(low, n)]
     names_rx = _names_regex(trial_names)
     for s0, _s1, sent in sentences(body):
         if "%" not in sent and "percent" not in sent.lower():

@@ -14,7 +14,7 @@ from collections import defaultdict
 from .claims import Claim, ConflictRow, claim_values, decimals_of, propose, prov, rounds_to
 from .corpus import Corpus, canonical_drug, key
 from .identity import TrialIndex
-from ..text.literals import anchor_text
+from ..text.literals import anchor_text, may_hold
 from .resultfacts import result_rows
 
 SCOPE_CUES = [
@@ -112,9 +112,7 @@ def _trials_in(sentence: str | None, doc_trials: list) -> list:
 
 def _names(sentence: str, low: str | None, name: str) -> bool:
     """`name` as a whole word in `sentence` (any case); `low`: anchor_text(sentence)."""
-    if low is not None and name.isascii() and name.lower() not in low:
-        return False
-    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sentence, re.I) is not None
+    return may_hold(low, name) and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sentence, re.I) is not None
 
 
 def _agree(a: Claim, b: Claim) -> bool:

@@ -9,7 +9,7 @@ PRESS = re.compile(r"forward-looking statements|/PRNewswire/|Business Wire|GLOBE
                    r"|Investor (?:Contact|Relations)|^About [A-Z][\w&.\- ]+$|\(NYSE:|\(NASDAQ:|press release", re.I | re.M)
 QA = re.compile(r"follow-up question|^\s*(?:Q|Question)\s*[:.]|^\s*(?:A|Answer)\s*[:.]|Medical A\.?I\.?|Ask (?:a|any) (?:follow|question)"
                 r"|frequently asked questions|^(?:What|How|Is|Can|Does|Why|When|Who)\b[^\n]{5,150}\?\s*$", re.I | re.M)
-# Every PRESS match contains one of these (lower-cased; "\nabout " for ^About, tested on "\n" + text).
+# Every PRESS match contains one of these (lower-cased; "\nabout " for ^About, tested with a "\n" prefix).
 PRESS_ANCHORS = ("forward-looking statements", "/prnewswire/", "business wire", "globe newswire", "media contact",
                  "media relations", "investor contact", "investor relations", "\nabout ", "(nyse:", "(nasdaq:",
                  "press release")
@@ -18,7 +18,7 @@ NEWS = re.compile(r"^REFERENCES?\s*$|^By [A-Z][a-z]+ [A-Z]|\bnews release\b|\bac
 
 def classify_kind(text: str, title: str | None = None) -> str:
     head = f"{title or ''}\n{text[:3000]}"
-    press = len(PRESS.findall(text)) if could_match(text, PRESS_ANCHORS, "\n" + text.lower()) else 0
+    press = len(PRESS.findall(text)) if could_match(text, PRESS_ANCHORS, prefix="\n") else 0
     qa = len(QA.findall(head))
     if title and title.strip().endswith("?"):
         qa += 2

@@ -20,10 +20,17 @@ def anchor_text(text: str) -> str | None:
     return None if FOLDS_TO_ASCII.search(text) else text.lower()
 
 
-def could_match(text: str, anchors: Iterable[str], lowered: str | None = None) -> bool:
-    """False only when no anchor (lower-case ASCII) can occur in `text` case-insensitively;
-    `lowered`: text.lower(), when the caller has it."""
-    if FOLDS_TO_ASCII.search(text):
+def may_hold(low: str | None, word: str) -> bool:
+    """Whether `word` can occur case-insensitively in the text whose anchor_text is `low`: False
+    only when it certainly does not (a non-ASCII word is left to the regex)."""
+    return low is None or not word.isascii() or word.lower() in low
+
+
+def could_match(text: str, anchors: Iterable[str], prefix: str = "") -> bool:
+    """False only when no anchor (lower-case ASCII) can occur in `prefix + text` case-insensitively
+    (a prefix of "\n" lets an anchor stand for a line start at the very beginning too)."""
+    low = anchor_text(text)
+    if low is None:
         return True
-    low = text.lower() if lowered is None else lowered
+    low = prefix + low
     return any(anchor in low for anchor in anchors)
