@@ -273,8 +273,11 @@ def child_e2e(argv: list[str]) -> None:
     core.get_pipeline = timed("pipeline_load_in_flow_process", core.get_pipeline)
     try:
         import trialwire.reconcile as rec
-        if hasattr(rec, "reconcile"):
-            rec.reconcile = timed("reconcile", rec.reconcile)
+        if "reconcile" in getattr(rec, "__all__", ()):
+            def reconcile(*args, **kwargs):  # imports reconciliation when the command would, not now
+                from trialwire.reconcile.run import reconcile as run
+                return timed("reconcile", run)(*args, **kwargs)
+            rec.reconcile = reconcile
     except ImportError:
         pass
     try:

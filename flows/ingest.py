@@ -22,7 +22,7 @@ from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from trialwire import ingest as core  # noqa: E402
 from trialwire import run_artifacts  # noqa: E402
 from trialwire.store import Store  # noqa: E402
-from trialwire.workers import BrokenProcessPool, ParseWorkers  # noqa: E402
+from trialwire.workers import BrokenProcessPool, ParseWorkers, take_early, worker_nice  # noqa: E402
 
 
 def transient(task_, task_run, state) -> bool:
@@ -70,38 +70,7 @@ def publish_artifacts(out: str, summary: dict, known_conflicts: set[str]) -> Non
         create_table_artifact(tables["new_conflicts"], key="trialwire-new-conflicts")
 
 
-WORKER_NICE = 10  # parse workers yield the CPU to the flow process and the API server (see warm_worker)
-
-
-def worker_nice() -> int:
-    """How much lower the parse workers' CPU priority is (see warm_worker): 10, or
-    TRIALWIRE_WORKER_NICE (0 on a shared machine where parsing should not yield to other work)."""
-    value = os.environ.get("TRIALWIRE_WORKER_NICE", "").strip()
-    try:
-        return max(0, min(19, int(value))) if value else WORKER_NICE
-    except ValueError:
-        raise ValueError(f"TRIALWIRE_WORKER_NICE must be a whole number from 0 to 19, not {value!r}") from None
-
-
-_early: dict[int, ParseWorkers] = {}  # started by the CLI while the API server boots, by size
 _parse_workers: dict[str, ParseWorkers] = {}  # run id -> the parse workers of that run, in this process
-
-
-@contextmanager
-def early_workers(runner: str, workers: int):
-    """Start the parse workers now (the CLI does, while the API server boots, so they load the
-    pipeline meanwhile); the flow's `parse_workers` of as many workers takes them. Stopped on the
-    way out if no flow did."""
-    if runner != "process":
-        yield
-        return
-    _early[workers] = ParseWorkers(workers, worker_nice()).start()
-    try:
-        yield
-    finally:
-        unused = _early.pop(workers, None)
-        if unused is not None:
-            unused.stop()
 
 
 @contextmanager
@@ -112,7 +81,7 @@ def parse_workers(runner: str, workers: int, run_id: str):
     if runner != "process":
         yield
         return
-    pool = _early.pop(workers, None) or ParseWorkers(workers, worker_nice()).start()
+    pool = take_early(workers) or ParseWorkers(workers, worker_nice()).start()
     _parse_workers[run_id] = pool
     try:
         yield

@@ -100,20 +100,18 @@ def test_api_url_may_be_configured_reads_every_place_prefect_does(tmp_path, monk
 
 def test_parse_workers_run_at_a_lower_priority_than_the_flow_process(monkeypatch):
     import os
-    from trialwire.cli import load_flow_module
-    from trialwire.workers import ParseWorkers
-    flows = load_flow_module()
-    assert flows.worker_nice() == flows.WORKER_NICE == 10
-    workers = ParseWorkers(1, flows.worker_nice()).start()
+    from trialwire import workers as pool
+    assert pool.worker_nice() == pool.WORKER_NICE == 10
+    workers = pool.ParseWorkers(1, pool.worker_nice()).start()
     try:
-        assert workers.call(os.nice, 0) == min(19, os.nice(0) + flows.WORKER_NICE)
+        assert workers.call(os.nice, 0) == min(19, os.nice(0) + pool.WORKER_NICE)
     finally:
         workers.stop()
     monkeypatch.setenv("TRIALWIRE_WORKER_NICE", "0")
-    assert flows.worker_nice() == 0
+    assert pool.worker_nice() == 0
     monkeypatch.setenv("TRIALWIRE_WORKER_NICE", "often")
     with pytest.raises(ValueError, match="TRIALWIRE_WORKER_NICE"):
-        flows.worker_nice()
+        pool.worker_nice()
 
 
 def test_reading_an_empty_table_does_not_import_pandas(tmp_path):
@@ -123,6 +121,25 @@ def test_reading_an_empty_table_does_not_import_pandas(tmp_path):
         f"table = Store({str(tmp_path)!r}).read('conflicts', ['conflict_id'])\n"
         "print(table.num_rows, table.column_names, 'pandas' in sys.modules)\n")
     assert out.split() == ["0", "['conflict_id']", "False"]
+
+
+def test_a_text_reader_process_reads_claims_without_importing_the_store_or_arrow():
+    out = run_python(
+        "import sys\n"
+        "from trialwire.reconcile.readers import _text_claims\n"
+        "claims = _text_claims(('The double-blind trial enrolled adults aged 18 years or older.', []))\n"
+        "print(sorted({c.facet for c in claims}), 'pyarrow' in sys.modules, 'trialwire.store' in sys.modules)\n")
+    assert out.split("] ")[1].split() == ["False", "False"]
+    assert "masking" in out and "age_groups" in out
+
+
+def test_the_reconcile_package_still_offers_its_entry_points():
+    import trialwire.reconcile as rec
+    from trialwire.reconcile.run import reconcile
+
+    assert rec.reconcile is reconcile and "reconcile" in dir(rec)
+    with pytest.raises(AttributeError):
+        rec.no_such_thing  # noqa: B018
 
 
 def test_flow_process_work_never_imports_spacy(tmp_path):
@@ -152,10 +169,9 @@ def spawned_children() -> set[int]:
 
 
 def test_early_workers_no_flow_took_are_stopped():
-    from trialwire.cli import load_flow_module
-    flows = load_flow_module()
+    from trialwire.workers import early_workers
     before = spawned_children()
-    with flows.early_workers("process", 2):
+    with early_workers("process", 2):
         # both started at once, before any task was submitted (a child shows "spawn_main" in its
         # command line only once it has exec'd: wait for that, not for any work)
         deadline = time.monotonic() + 10
@@ -168,6 +184,7 @@ def test_early_workers_no_flow_took_are_stopped():
 
 def test_flow_runs_its_batches_on_the_workers_started_early(prefect, tmp_path, monkeypatch):
     from trialwire import cli
+    from trialwire import workers as pool
     flows = cli.load_flow_module()
     early: list[set[int]] = []
     start = flows.ParseWorkers.start
@@ -189,7 +206,7 @@ def test_flow_runs_its_batches_on_the_workers_started_early(prefect, tmp_path, m
                      "--no-reconcile", "--runner", "process", "--workers", "2"]) == 0
     used = {int(w.rsplit(":", 1)[1]) for w in summaries[0]["workers"]}
     assert len(early) == 1 and used and used <= early[0]
-    assert not flows._early and not flows._parse_workers
+    assert not pool._early and not flows._parse_workers
 
 
 def test_parse_workers_never_import_prefect_and_replace_a_dead_worker(tmp_path):
@@ -334,6 +351,7 @@ def test_a_failing_batch_fails_the_run_commits_nothing_and_leaves_no_worker(pref
     """A bug in one batch (not retried) fails the flow run: nothing of the run is published, the
     parse workers are stopped on the way out, and a later run ingests everything."""
     from conftest import copy_samples
+    from trialwire import workers as pool
     from trialwire import cli, ingest
     from trialwire.store import Store
     flows = cli.load_flow_module()
@@ -358,7 +376,7 @@ def test_a_failing_batch_fails_the_run_commits_nothing_and_leaves_no_worker(pref
         cli.main(argv)
     assert calls.count("b00001") == 1  # a bug is not retried
     assert not Store(out).files.get("documents")  # the run was never committed
-    assert not flows._parse_workers and not flows._early
+    assert not flows._parse_workers and not pool._early
     left = [psutil.Process(pid) for pid in spawned_children() - before if psutil.pid_exists(pid)]
     assert psutil.wait_procs(left, timeout=30)[1] == []
     monkeypatch.setattr(flows.ParseWorkers, "process_batch", parse)

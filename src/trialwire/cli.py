@@ -60,19 +60,21 @@ def _ingest(a: argparse.Namespace, early) -> int:
     from .startup import loading
     from .store import StoreLocked
     from .store.remote import output_root
+    from .workers import early_workers
     sources = a.sources or ([] if a.config else ["data/raw"])
     try:
         with output_root(a.out, work_dir=a.work_dir, quiet=a.quiet) as out:
             summary = None if a.force_flow else unchanged_run(out, sources, a.config, a)
             if summary is None:
                 runner, n_workers = resolve_runner(a.runner, a.workers), workers(a.workers)
-                with loading() as start_up, prefect_api(early) as api:
-                    flows = load_flow_module()  # while the server boots, and so do the workers:
-                    with flows.early_workers(runner, n_workers):
-                        warm_flow_process()
-                        api.wait_ready()
-                        start_up.done()
-                        summary = run_flow(flows, a, sources, out, runner, n_workers)
+                # the parse workers load the pipeline while this process imports Prefect and the
+                # server boots; this process loads the flow meanwhile
+                with loading() as start_up, early_workers(runner, n_workers), prefect_api(early) as api:
+                    flows = load_flow_module()
+                    warm_flow_process()
+                    api.wait_ready()
+                    start_up.done()
+                    summary = run_flow(flows, a, sources, out, runner, n_workers)
     except StoreLocked as exc:
         print(f"trialwire: {exc}; not started", file=sys.stderr)
         return 3

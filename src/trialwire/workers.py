@@ -22,11 +22,13 @@ import threading
 import time
 from concurrent.futures.process import BrokenProcessPool, _ExceptionWithTraceback
 from multiprocessing.connection import Connection
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from . import ingest as core
+if TYPE_CHECKING:
+    from . import ingest as core
 
-__all__ = ["BrokenProcessPool", "ParseWorkers"]
+__all__ = ["BrokenProcessPool", "ParseWorkers", "early_workers", "take_early", "worker_nice"]
 
 CAN_FORK = sys.platform.startswith("linux")
 
@@ -34,7 +36,8 @@ CAN_FORK = sys.platform.startswith("linux")
 def _process_batch(*args) -> core.BatchResult:
     """What a worker runs; sent by name, so a wrapper around `ingest.process_batch` in the parent
     (a profiler's, a test's) does not have to be picklable."""
-    return core.process_batch(*args)
+    from . import ingest
+    return ingest.process_batch(*args)
 
 
 def _serve(conn: Connection) -> None:
@@ -61,7 +64,8 @@ def _worker_main(conns: list[Connection], nice: int) -> None:
     # Ctrl-C reaches the whole process group: the flow process decides (its stop() lets batches in
     # progress finish, then closes the pipes), instead of every worker printing a traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    core.warm_worker(nice)
+    from . import ingest
+    ingest.warm_worker(nice)
     children = []
     if len(conns) > 1:
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # a forked worker that dies leaves no zombie
@@ -184,3 +188,41 @@ class ParseWorkers:
                 process.kill()
                 process.join()
         self._started = False
+
+
+WORKER_NICE = 10  # parse workers yield the CPU to the flow process and the API server (see warm_worker)
+
+
+def worker_nice() -> int:
+    """How much lower the parse workers' CPU priority is (see ingest.warm_worker): 10, or
+    TRIALWIRE_WORKER_NICE (0 on a shared machine where parsing should not yield to other work)."""
+    value = os.environ.get("TRIALWIRE_WORKER_NICE", "").strip()
+    try:
+        return max(0, min(19, int(value))) if value else WORKER_NICE
+    except ValueError:
+        raise ValueError(f"TRIALWIRE_WORKER_NICE must be a whole number from 0 to 19, not {value!r}") from None
+
+
+_early: dict[int, ParseWorkers] = {}  # started before the flow, by size
+
+
+@contextmanager
+def early_workers(runner: str, workers: int) -> Iterator[None]:
+    """Start the parse workers now (the CLI does, before it imports Prefect, so they load the
+    pipeline meanwhile); the flow's parse workers of as many workers take them (take_early).
+    Stopped on the way out if no flow did."""
+    if runner != "process":
+        yield
+        return
+    _early[workers] = ParseWorkers(workers, worker_nice()).start()
+    try:
+        yield
+    finally:
+        unused = _early.pop(workers, None)
+        if unused is not None:
+            unused.stop()
+
+
+def take_early(workers: int) -> ParseWorkers | None:
+    """The parse workers early_workers started, if any of that size: the caller stops them."""
+    return _early.pop(workers, None)

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 import yaml
 
 from ..paths import CREDIBILITY_CONFIG
+from ..text.literals import anchor_text, search
 
 SOURCE_TYPES = ("registry", "journal", "regulator", "company", "trade_news", "general_news",
                 "qa_reviewed", "qa_ai", "other")
@@ -130,7 +131,8 @@ def type_from_site(site: str | None, model: CredibilityModel) -> str | None:
 def read_signals(text: str, title: str | None, byline: str | None, published: dt.date | None,
                  model: CredibilityModel, today: dt.date | None = None) -> list[str]:
     body = f"{title or ''}\n{text or ''}"
-    found = [name for name, sig in model.signals.items() if sig.any_pattern and sig.any_pattern.search(body)]
+    low = anchor_text(body)  # most pages hold no signal: a substring test rules each out (literals.py)
+    found = [name for name, sig in model.signals.items() if sig.any_pattern and search(sig.any_pattern, body, low)]
     if "no_byline" in model.signals and not (byline or "").strip() and not BYLINE.search(text or ""):
         found.append("no_byline")
     stale = model.signals.get("stale")
@@ -149,8 +151,9 @@ def decide_type(*, text: str, kind: str, url: str | None, site: str | None, sign
     if stype:
         return stype
     head = (text or "")[:3000]
+    low = anchor_text(head)
     for cue_type, patterns in model.type_cues.items():
-        if any(p.search(head) for p in patterns):
+        if any(search(p, head, low) for p in patterns):
             return cue_type
     if kind == "press_release":
         return "company"

@@ -107,16 +107,18 @@ def result_rows(text: str, doc_id: str, drug: str | None, other_drug_names: list
     m = REFERENCES.search(text or "")
     body = text[:m.start()] if m else (text or "")
     rows = []
-    low = anchor_text(body)  # a name that is nowhere in the text needs no pattern
-    others = [re.compile(rf"\b{re.escape(n)}\b", re.I) for n in other_drug_names
-              if len(n) > 3 and may_hold(low, n)]
-    names_rx = _names_regex(trial_names)
+    others = names_rx = None  # compiled for the first sentence with a result (most documents have none)
     for s0, _s1, sent in sentences(body):
         if "%" not in sent and "percent" not in sent.lower():
             continue
         eps = _endpoints(sent)
         if not eps:
             continue
+        if others is None:
+            low = anchor_text(body)  # a name that is nowhere in the text needs no pattern
+            others = [re.compile(rf"\b{re.escape(n)}\b", re.I) for n in other_drug_names
+                      if len(n) > 3 and may_hold(low, n)]
+            names_rx = _names_regex(trial_names)
         ranges = [(r.start(), r.end()) for r in RANGE.finditer(sent)]
         values = list(PERCENT.finditer(sent))
         named = sorted({m.group(0).lower() for m in names_rx.finditer(sent)}) if names_rx else []
