@@ -384,15 +384,18 @@ def test_a_failing_batch_fails_the_run_commits_nothing_and_leaves_no_worker(pref
     assert Store(out).read("documents", ["doc_id"]).num_rows > 0
 
 
-def test_the_temporary_server_skips_block_registration_unless_told_otherwise(monkeypatch):
+def test_the_temporary_server_skips_block_registration_and_triggers_unless_told_otherwise(monkeypatch):
     from trialwire import prefect_server
     seen = []
     monkeypatch.setattr(prefect_server.subprocess, "Popen", lambda cmd, env, **kw: seen.append(env))
-    monkeypatch.delenv("PREFECT_API_BLOCKS_REGISTER_ON_START", raising=False)
+    for name in ("PREFECT_API_BLOCKS_REGISTER_ON_START", "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED"):
+        monkeypatch.delenv(name, raising=False)
     prefect_server.TemporaryServer().start()
     monkeypatch.setenv("PREFECT_API_BLOCKS_REGISTER_ON_START", "true")
+    monkeypatch.setenv("PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED", "true")
     prefect_server.TemporaryServer().start()
     assert [env["PREFECT_API_BLOCKS_REGISTER_ON_START"] for env in seen] == ["false", "true"]
+    assert [env["PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED"] for env in seen] == ["false", "true"]
     assert "gc.set_threshold" in prefect_server.SERVE_UNTIL_PARENT_EXITS
 
 

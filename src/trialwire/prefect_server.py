@@ -23,12 +23,17 @@ from pathlib import Path
 
 from .startup import LOADING_THRESHOLD
 
-# A server registers Prefect's block types at start-up (trialwire's flows use none): even when nothing
-# changed, checking costs 0.5 s of its 4 s boot, importing every installed Prefect collection (prefect-dask
-# brings dask.distributed) to hash the registry. A user's own setting wins; `prefect server start`
-# registers them as usual.
-SKIP_BLOCK_REGISTRATION = {"PREFECT_API_BLOCKS_REGISTER_ON_START": "false",
-                           "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false"}
+# Defaults for a server that lives for one command; a user's own setting of either wins.
+# - Block registration: at start-up a server registers Prefect's block types (trialwire's flows use
+#   none): even when nothing changed, checking costs 0.5 s of its 4 s boot, importing every installed
+#   Prefect collection (prefect-dask brings dask.distributed) to hash the registry. `prefect server
+#   start` registers them as usual.
+# - Automation triggers: evaluating automations (none of trialwire's flows define one) is most of an
+#   idle server's CPU besides its task queue: 0.065 -> 0.046 of a core, measured over 45 s, twice.
+#   A user who relies on automations runs a lasting server (PREFECT_API_URL), which is used instead.
+TEMPORARY_SERVER_DEFAULTS = {"PREFECT_API_BLOCKS_REGISTER_ON_START": "false",
+                             "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
+                             "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false"}
 PORT_IN_USE = 3  # uvicorn's exit code when another process took the port first
 PARENT_PID_VAR = "TRIALWIRE_SERVER_PARENT_PID"
 # uvicorn's command line, in a process that the kernel sends SIGTERM when the process that started
@@ -67,7 +72,7 @@ class TemporaryServer:
         return f"http://127.0.0.1:{self.port}/api"
 
     def start(self) -> "TemporaryServer":
-        env = {**SKIP_BLOCK_REGISTRATION, **os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+        env = {**TEMPORARY_SERVER_DEFAULTS, **os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
                "PREFECT__SERVER_FINAL": "1"}
         if "prefect.settings" in sys.modules:  # settings this process may have set in code travel too
             from prefect.settings import get_current_settings
