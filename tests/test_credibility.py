@@ -45,6 +45,18 @@ def test_type_from_host(url, expected):
     assert isinstance(a, SourceAssessment) and a.source_type == expected
 
 
+def test_the_longest_listed_host_suffix_decides():
+    import dataclasses
+    from trialwire.reconcile.credibility import load_credibility_model, type_from_host
+    model = dataclasses.replace(load_credibility_model(), hosts={"gov": "other", "nih.gov": "journal",
+                                                                 "clinicaltrials.gov": "registry"})
+    assert type_from_host("clinicaltrials.gov", model) == "registry"
+    assert type_from_host("pubmed.ncbi.nlm.nih.gov", model) == "journal"
+    assert type_from_host("fda.gov", model) == "other"
+    assert type_from_host("notnih.gov", model) == "other"  # whole labels only
+    assert type_from_host("nih.gov.example.com", model) is None and type_from_host("", model) is None
+
+
 def test_site_name_when_url_unknown():
     assert assess(site="Pharmacy Times").source_type == "trade_news"
 

@@ -100,7 +100,12 @@ def _load(path: Path) -> CredibilityModel:
 
 
 def load_credibility_model(path: Path | None = None) -> CredibilityModel:
-    return _load(Path(path or CREDIBILITY_CONFIG).resolve())
+    return _load(Path(path).resolve()) if path else _load_default()
+
+
+@lru_cache(maxsize=1)
+def _load_default() -> CredibilityModel:  # once per process: discovery rates every source with it
+    return _load(Path(CREDIBILITY_CONFIG).resolve())
 
 
 def url_host(url: str | None) -> str | None:
@@ -113,11 +118,12 @@ def url_host(url: str | None) -> str | None:
 def type_from_host(host: str | None, model: CredibilityModel) -> str | None:
     if not host:
         return None
-    best = None
-    for suffix, stype in model.hosts.items():
-        if (host == suffix or host.endswith("." + suffix)) and (best is None or len(suffix) > len(best[0])):
-            best = (suffix, stype)
-    return best[1] if best else None
+    labels = host.split(".")
+    for i in range(len(labels)):  # the longest listed suffix first: a.b.gov.uk, b.gov.uk, gov.uk, uk
+        stype = model.hosts.get(".".join(labels[i:]))
+        if stype:
+            return stype
+    return None
 
 
 def type_from_site(site: str | None, model: CredibilityModel) -> str | None:
