@@ -285,7 +285,7 @@ WARM_VOCAB_STRINGS = 50_000
 def vocab_zone(nlp):
     """Every new word a batch meets becomes a permanent vocab entry, so a worker grows with what it
     reads (about 3 MB per batch of 64 articles at first). Once the vocab holds the common words
-    (~1,000 articles), batches run in a memory zone, which frees what they add (records hold plain
+    (1,000 to 2,000 articles), batches run in a memory zone, which frees what they add (records hold plain
     values only); zones from the first batch on would re-create even common words in every batch,
     measured 8% slower."""
     if len(nlp.vocab.strings) < WARM_VOCAB_STRINGS:
