@@ -21,8 +21,8 @@ import sys
 import threading
 import time
 from concurrent.futures.process import BrokenProcessPool, _ExceptionWithTraceback
-from multiprocessing.connection import Connection
 from contextlib import contextmanager
+from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 if TYPE_CHECKING:

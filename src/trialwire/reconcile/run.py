@@ -13,8 +13,7 @@ from ..store import Store
 from .aliases import AliasVerdict, verdicts
 from .conflicts import ConflictRow, build_conflicts
 from .corpus import Corpus, load_corpus
-from .credibility import (CredibilityModel, SourceAssessment, assess_source,
-                          load_credibility_model)
+from .credibility import load_credibility_model
 from .decisions import apply_alias_decisions, apply_conflict_decisions, load_decisions
 from .identity import TrialIndex
 from .readers import TextReaders
