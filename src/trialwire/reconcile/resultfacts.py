@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..text.literals import anchor_text, may_hold
-from .textfacts import REFERENCES, sentences
+from .textfacts import REFERENCES, names_regex, sentences
 
 ENDPOINTS: list[tuple[str, re.Pattern]] = [(name, re.compile(rx, re.I)) for name, rx in [
     ("weight loss >=N%", r"at least (\d+)\s?(?:%|percent)\s(?:of\s)?(?:body\s|total\s)?(?:weight|body weight)\s(?:loss|reductions?)"),
@@ -118,7 +118,7 @@ def result_rows(text: str, doc_id: str, drug: str | None, other_drug_names: list
             low = anchor_text(body)  # a name that is nowhere in the text needs no pattern
             others = [re.compile(rf"\b{re.escape(n)}\b", re.I) for n in other_drug_names
                       if len(n) > 3 and may_hold(low, n)]
-            names_rx = _names_regex(trial_names)
+            names_rx = names_regex(trial_names)
         ranges = [(r.start(), r.end()) for r in RANGE.finditer(sent)]
         values = list(PERCENT.finditer(sent))
         named = sorted({m.group(0).lower() for m in names_rx.finditer(sent)}) if names_rx else []
@@ -146,13 +146,6 @@ def result_rows(text: str, doc_id: str, drug: str | None, other_drug_names: list
                 "confidence": 0.6, "component": "resultfacts", "qualifier": "approximate" if APPROX_BEFORE.search(before[-16:]) else "exact",
                 "_named_trials": len(named)})
     return rows
-
-
-def _names_regex(names: list[str]) -> re.Pattern | None:
-    names = sorted({n for n in names if n}, key=len, reverse=True)
-    if not names:
-        return None
-    return re.compile("(?<![\\w-])(?:" + "|".join(re.escape(n) for n in names) + ")(?![\\w-])", re.I)
 
 
 def _last_mention(sent: str, drug: str | None, pos: int) -> int:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from ..text.literals import anchor_text, may_hold
 from .claims import Claim, ConflictRow, claim_values, decimals_of, propose, prov, rounds_to
 from .corpus import Corpus, canonical_drug, key
 from .identity import TrialIndex
-from ..text.literals import anchor_text, may_hold
 from .resultfacts import result_rows
 
 SCOPE_CUES = [
