@@ -444,3 +444,21 @@ def test_a_first_run_starts_its_server_before_loading_anything_else(tmp_path, mo
     assert cli.early_server(args(["ingest", "--out", "s3://bucket/prefix"])) is None
     monkeypatch.setattr(cli, "api_url_may_be_configured", lambda: True)
     assert cli.early_server(args(["ingest", "--out", str(tmp_path / "new")])) is None
+
+
+def test_plain_text_discovery_and_a_parse_worker_never_import_the_html_extractor():
+    """trafilatura costs 0.13 s to import; only HTML input needs it (then it is imported on use)."""
+    out = run_python(
+        "import sys\n"
+        "from trialwire.sources.base import RawDocument\n"
+        "from trialwire.text.document import prepare\n"
+        "from trialwire import ingest\n"
+        "ingest.warm_flow_process()\n"
+        "ingest.get_pipeline()\n"  # what a parse worker loads
+        "text = 'Amgen said the phase 3 ROCKET-HORIZON trial enrolled 726 adults with atopic dermatitis. ' * 4\n"
+        "doc = prepare(RawDocument('plain.txt', text.encode(), content_type='text/plain'))\n"
+        "print('trafilatura' in sys.modules, bool(doc.text))\n"
+        "html = '<html><body><article><h1>Rocatinlimab</h1><p>' + text + '</p></article></body></html>'\n"
+        "doc = prepare(RawDocument('page.html', html.encode(), content_type='text/html'))\n"
+        "print('trafilatura' in sys.modules, 'ROCKET-HORIZON' in doc.text)\n")
+    assert out.split() == ["False", "True", "True", "True"]

@@ -4,9 +4,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import trafilatura
-from trafilatura.metadata import extract_metadata
-
 LOOKS_LIKE_HTML = re.compile(r"^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[ >])", re.I)
 
 
@@ -25,6 +22,9 @@ def is_html(text: str, content_type: str | None = None) -> bool:
 
 
 def extract_html(markup: str, url: str | None = None) -> HtmlExtract:
+    # imported here: 0.13 s that a run over plain-text articles (and every parse worker) never needs
+    import trafilatura
+    from trafilatura.metadata import extract_metadata
     text = trafilatura.extract(markup, url=url, include_comments=False, include_tables=True,
                                favor_recall=True, deduplicate=False) or ""
     meta = extract_metadata(markup, default_url=url)
