@@ -64,3 +64,35 @@ def test_benchmark_counts_pages_forked_workers_share_once_in_pss_and_in_every_wo
     assert done.returncode == 0, done.stderr[-2000:]
     rss_mb, pss_mb = map(int, done.stdout.split())
     assert rss_mb > 600 and 200 < pss_mb < 400, (rss_mb, pss_mb)
+
+
+def test_benchmark_repeat_reports_the_median_pair_and_every_pairs_ratio():
+    """bench/run.py --repeat: the headline keys come from the (bare, e2e) pair whose ratio is the
+    median, not from the first or the best pair, and `ratio_runs` keeps every pair's ratio in order.
+    (In a subprocess: importing the benchmark pins thread-pool variables.)"""
+    import json
+    import subprocess
+    import sys
+    from conftest import ROOT
+    code = (
+        "import json, sys\n"
+        "sys.path.insert(0, 'bench')\n"
+        "import run\n"
+        "def bare(w, s): return {'words_per_s': w, 'docs_per_s': w / 800, 'pass_seconds': s}\n"
+        "def e2e(w, s): return {'words_per_s': w, 'docs_per_s': w / 800, 'first_run': {'seconds': s,\n"
+        "    'summary': {'facts': 7}, 'phases_s': {}, 'phase_peak_rss_mb': 900}}\n"
+        "runner = run.default_runner(2)\n"
+        "by_mode = {'bare-2': bare(20000, 40), f'e2e-{runner}-2': e2e(15000, 53),\n"
+        "           'bare-2-r2': bare(22000, 36), f'e2e-{runner}-2-r2': e2e(18000, 44),\n"
+        "           'bare-2-r3': bare(21000, 38), f'e2e-{runner}-2-r3': e2e(16000, 50)}\n"
+        "result = {}\n"
+        "run.summarise(result, by_mode, [2])\n"
+        "print(json.dumps(result))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["ratio_runs"] == [0.75, 0.8182, 0.7619]
+    assert result["ratio"] == 0.7619  # the median pair's, the third
+    assert (result["nlp_pipe_words_per_s"], result["e2e_words_per_s"]) == (21000, 16000)
+    assert (result["e2e_seconds"], result["nlp_pipe_seconds"]) == (50, 38)
