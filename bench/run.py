@@ -608,9 +608,14 @@ def headline_pairs(by_mode: dict[str, dict], k: int) -> list[tuple[dict, dict]]:
     return pairs
 
 
+def ratio(bare: dict, e2e_: dict) -> float:
+    """End-to-end words/s over bare words/s, as the JSON keeps it."""
+    return round(e2e_["words_per_s"] / bare["words_per_s"], 4)
+
+
 def median_pair(pairs: list[tuple[dict, dict]]) -> tuple[dict, dict]:
     """The pair whose ratio is the median (the lower middle one for an even count)."""
-    ranked = sorted(pairs, key=lambda p: p[1]["words_per_s"] / p[0]["words_per_s"])
+    ranked = sorted(pairs, key=lambda p: ratio(*p))
     return ranked[(len(ranked) - 1) // 2]
 
 
@@ -623,13 +628,13 @@ def summarise(result: dict, by_mode: dict[str, dict], cores: list[int]) -> None:
         if pairs:
             bare, e2e_ = median_pair(pairs)
             if len(pairs) > 1:
-                result["ratio_runs"] = [round(e["words_per_s"] / b["words_per_s"], 4) for b, e in pairs]
+                result["ratio_runs"] = [ratio(*p) for p in pairs]
             result.update(
                 e2e_seconds=e2e_["first_run"]["seconds"], nlp_pipe_seconds=bare["pass_seconds"],
                 headline_cores=k,
                 e2e_words_per_s=e2e_["words_per_s"],
                 nlp_pipe_words_per_s=bare["words_per_s"],
-                ratio=round(e2e_["words_per_s"] / bare["words_per_s"], 4),
+                ratio=ratio(bare, e2e_),
                 e2e_docs_per_s=e2e_["docs_per_s"],
                 nlp_pipe_docs_per_s=bare["docs_per_s"],
                 incremental_fraction=e2e_.get("incremental_fraction"),
@@ -643,7 +648,7 @@ def summarise(result: dict, by_mode: dict[str, dict], cores: list[int]) -> None:
         pss = [m["first_run"].get("phase_peak_pss_mb") for m in e2e_runs]
         result["peak_pss_mb"] = max((v for v in pss if v), default=None)
     if "bare-1" in by_mode and "e2e-local-1" in by_mode and max(cores) != 1:
-        result["ratio_1core"] = round(by_mode["e2e-local-1"]["words_per_s"] / by_mode["bare-1"]["words_per_s"], 4)
+        result["ratio_1core"] = ratio(by_mode["bare-1"], by_mode["e2e-local-1"])
     if "e2e-dask-1" in by_mode and "e2e-dask-2" in by_mode:
         result["speedup_1_to_2_workers"] = round(by_mode["e2e-dask-1"]["first_run"]["seconds"]
                                                  / by_mode["e2e-dask-2"]["first_run"]["seconds"], 3)
