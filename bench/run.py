@@ -275,15 +275,13 @@ def child_e2e(argv: list[str]) -> None:
     core.commit_run = timed("commit", core.commit_run)
     core.process_batch = timed("batches_in_flow_process", core.process_batch)
     core.get_pipeline = timed("pipeline_load_in_flow_process", core.get_pipeline)
-    try:
+    if reconcile_available():
         import trialwire.reconcile as rec
-        if "reconcile" in getattr(rec, "__all__", ()):
-            def reconcile(*args, **kwargs):  # imports reconciliation when the command would, not now
-                from trialwire.reconcile.run import reconcile as run
-                return timed("reconcile", run)(*args, **kwargs)
-            rec.reconcile = reconcile
-    except ImportError:
-        pass
+
+        def reconcile(*args, **kwargs):  # imports reconciliation when the command would, not now
+            from trialwire.reconcile.run import reconcile as run
+            return timed("reconcile", run)(*args, **kwargs)
+        rec.reconcile = reconcile
     try:
         import trialwire.run_artifacts as artifacts
         artifacts.run_tables = timed("artifacts", artifacts.run_tables)
@@ -637,9 +635,7 @@ def summarise(result: dict, by_mode: dict[str, dict], cores: list[int]) -> None:
                 ratio=ratio(bare, e2e_),
                 e2e_docs_per_s=e2e_["docs_per_s"],
                 nlp_pipe_docs_per_s=bare["docs_per_s"],
-                # the re-run follows the first pair only, whichever pair is the median
-                incremental_fraction=next((e.get("incremental_fraction") for _, e in pairs
-                                           if e.get("incremental_fraction") is not None), None),
+                incremental_fraction=pairs[0][1].get("incremental_fraction"),  # only the first pair has a re-run
                 facts=e2e_["first_run"]["summary"]["facts"],
                 reconcile_s=e2e_["first_run"]["phases_s"].get("reconcile"),
             )
