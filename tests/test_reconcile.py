@@ -410,3 +410,20 @@ def test_unknown_name_on_one_page_is_no_alias_conflict(tmp_path):
     reconcile(tmp_path)
     assert alias(tmp_path, "Rocatix")["status"] == "unverified"
     assert not [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "alias"]
+
+
+def test_facts_that_are_not_compared_across_sources_are_not_loaded(tmp_path):
+    """Endpoints, conditions and adverse events (40% of the fact rows of a benchmark corpus) are
+    not compared across sources: loading them would cost reconciliation memory for nothing."""
+    from trialwire.reconcile.corpus import load_corpus
+    from trialwire.reconcile.credibility import load_credibility_model
+    b = StoreBuilder(tmp_path)
+    d = b.doc("news/trade.txt", TRADE, kind="news", url="https://www.pharmacytimes.com/view/roca")
+    b.fact("drugs", d, "rocatinlimab", drug="rocatinlimab", mention="rocatinlimab", in_kb=True)
+    b.fact("conditions", d, "atopic dermatitis", condition="atopic dermatitis", mention="atopic dermatitis")
+    b.fact("endpoints", d, "skin clearance", endpoint="skin clearance", role="primary")
+    b.commit()
+    corpus = load_corpus(tmp_path, load_credibility_model())
+    assert {"drugs", "trials", "sample_sizes", "doses", "endpoint_results"} <= set(corpus.facts)
+    assert not {"conditions", "endpoints", "adverse_events"} & set(corpus.facts)
+    assert [r["drug"] for r in corpus.facts["drugs"]] == ["rocatinlimab"]
