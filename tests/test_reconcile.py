@@ -427,3 +427,38 @@ def test_facts_that_are_not_compared_across_sources_are_not_loaded(tmp_path):
     assert {"drugs", "trials", "sample_sizes", "doses", "endpoint_results"} <= set(corpus.facts)
     assert not {"conditions", "endpoints", "adverse_events"} & set(corpus.facts)
     assert [r["drug"] for r in corpus.facts["drugs"]] == ["rocatinlimab"]
+
+
+def test_weighing_a_conflicts_values_does_not_walk_every_document_again(tmp_path):
+    """Each conflict's values get a recency bonus counted from the corpus's oldest publication
+    date: found once per corpus, since per conflict it made reconciliation quadratic in documents."""
+    from trialwire.reconcile.claims import Claim, claim_values
+    from trialwire.reconcile.corpus import load_corpus
+    from trialwire.reconcile.credibility import load_credibility_model
+    b = StoreBuilder(tmp_path)
+    old = b.doc("news/old.txt", TRADE, kind="news", url="https://www.pharmacytimes.com/view/a",
+                published=dt.date(2024, 1, 1))
+    new = b.doc("press/new.txt", PRESS, kind="press_release", url="https://www.prnewswire.com/news/b",
+                published=dt.date(2026, 1, 1))
+    b.commit()
+    corpus = load_corpus(tmp_path, load_credibility_model())
+
+    class CountingDocs(dict):
+        walks = 0
+
+        def values(self):
+            CountingDocs.walks += 1
+            return super().values()
+    corpus.docs = CountingDocs(corpus.docs)
+    claims = [Claim("ROCKET-IGNITE", "sample_size", "", "769", "769", old),
+              Claim("ROCKET-IGNITE", "sample_size", "", "770", "770", new)]
+    first = claim_values(claims, corpus)
+    for _ in range(5):
+        assert claim_values(claims, corpus) == first
+    assert CountingDocs.walks <= 1
+    newer = next(v for v in first if v["key"] == "770")
+    older = next(v for v in first if v["key"] == "769")
+    recency = float(corpus.model.setting("conflicts", "recency_weight", 0.1))
+    # the newer source's bonus counts two years from the oldest date, the older source's none
+    assert newer["weight"] - round(corpus.doc(new).credibility, 3) == pytest.approx(recency * 731 / 365, abs=2e-3)
+    assert older["weight"] == pytest.approx(corpus.doc(old).credibility, abs=2e-3)

@@ -114,8 +114,7 @@ def claim_values(claims: list[Claim], corpus: Corpus) -> list[dict]:
     weak_factor = float(model.setting("conflicts", "weak_factor", 0.5))
     weak = float(model.setting("aliases", "weak_confidence", 0.5))
     recency = float(model.setting("conflicts", "recency_weight", 0.1))
-    dates = [d.published for d in corpus.docs.values() if d.published]
-    oldest = min(dates) if dates else None
+    oldest = corpus.oldest_published  # once per corpus: per call, it made this quadratic in documents
     by_value: dict[str, list[Claim]] = defaultdict(list)
     for c in claims:
         by_value[c.value].append(c)
