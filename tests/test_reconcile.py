@@ -462,3 +462,23 @@ def test_weighing_a_conflicts_values_does_not_walk_every_document_again(tmp_path
     # the newer source's bonus counts two years from the oldest date, the older source's none
     assert newer["weight"] - round(corpus.doc(new).credibility, 3) == pytest.approx(recency * 731 / 365, abs=2e-3)
     assert older["weight"] == pytest.approx(corpus.doc(old).credibility, abs=2e-3)
+
+
+def test_a_pages_main_drug_counts_its_drug_mentions_and_nothing_else(tmp_path):
+    """Mentions are read as one count per document and name; only drug labels count, and they
+    outweigh the text frequency and the drugs table's order that would pick the other drug."""
+    from trialwire.reconcile.corpus import load_corpus
+    from trialwire.reconcile.credibility import load_credibility_model
+    text = ("Tralokinumab, like tralokinumab before it, was compared with dupilumab in adults with "
+            "atopic dermatitis; the page is about dupilumab's new data.")
+    b = StoreBuilder(tmp_path)
+    d = b.doc("news/page.txt", text, kind="news", url="https://www.pharmacytimes.com/view/p")
+    b.fact("drugs", d, "Tralokinumab", drug="tralokinumab", mention="Tralokinumab", in_kb=True)
+    b.fact("drugs", d, "dupilumab", drug="dupilumab", mention="dupilumab", in_kb=True)
+    for label, norm, times in (("DRUG", "dupilumab", 3), ("DISEASE", "tralokinumab", 5)):
+        for _ in range(times):
+            b.fact("mentions", d, norm, label=label, text=norm, norm=norm)
+    b.commit()
+    corpus = load_corpus(tmp_path, load_credibility_model())
+    assert corpus.main_drug[d] == "dupilumab"
+    assert sorted((r["norm"], r["count"]) for r in corpus.facts["mentions"]) == [("dupilumab", 3)]

@@ -142,14 +142,17 @@ DRUG_LABELS = ["DRUG", "DRUG_CANDIDATE"]
 
 def _read_facts(store: Store, table: str):
     """A fact table as Arrow. Mentions (about 110 per document, each with its sentence) are read as
-    the three columns of the drug mentions that `_main_drugs` counts: as Python rows with every
-    column they would take gigabytes at 10,000 documents, and reconciliation uses nothing else."""
+    the drug mentions that `_main_drugs` counts, one row per document and name with its `count`:
+    as Python rows with every column they would take gigabytes at 10,000 documents (one row per
+    mention, a third of a gigabyte), and reconciliation uses nothing else."""
     if table != "mentions":
         return store.read(table)
     import pyarrow as pa
     import pyarrow.compute as pc
     data = store.read(table, MENTION_COLUMNS)
-    return data.filter(pc.is_in(data["label"], value_set=pa.array(DRUG_LABELS)))
+    drugs = data.filter(pc.is_in(data["label"], value_set=pa.array(DRUG_LABELS)))
+    counted = drugs.group_by(["doc_id", "norm"], use_threads=False).aggregate([("label", "count")])
+    return counted.rename_columns(["doc_id", "norm", "count"])
 
 
 def _main_drugs(corpus: Corpus) -> dict[str, str | None]:
@@ -158,15 +161,15 @@ def _main_drugs(corpus: Corpus) -> dict[str, str | None]:
     for r in corpus.facts["drugs"]:
         counts[r["doc_id"]][r["drug"]] += 1
     for r in corpus.facts["mentions"]:
-        if r.get("label") in DRUG_LABELS and r.get("norm"):
+        if r.get("norm"):
             drug = canonical_drug(r["norm"], corpus.kb)
             if drug in counts[r["doc_id"]]:
-                counts[r["doc_id"]][drug] += 1
+                counts[r["doc_id"]][drug] += r["count"]
     for doc_id, doc in corpus.docs.items():
         # text frequency of each listed drug's known names gives a better tie-break than order
+        low = doc.text.lower() if counts[doc_id] else ""
         for drug in list(counts[doc_id]):
             names = {drug, *corpus.kb.known_names(drug)}
-            low = doc.text.lower()
             counts[doc_id][drug] += sum(low.count(n.lower()) for n in names if len(n) > 3)
     return {doc_id: (counts[doc_id].most_common(1)[0][0] if counts[doc_id] else None) for doc_id in corpus.docs}
 
