@@ -8,11 +8,12 @@ import re
 SPACES = re.compile(r" [ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000][ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]*")
 ZERO_WIDTH = re.compile(r"[\u200b-\u200d\ufeff]")
 BLANK_LINES = re.compile(r"\n{3,}")
-# Three marker patterns open with the punctuation they follow, kept by the replacement (group 1),
-# and check what precedes it by a lookbehind: a pattern that opens with a character set is tried
-# only where that character occurs, one that opens with a lookbehind at every position (2 to 17
-# times slower over a corpus, same matches). The letters before a marker glued to a word are
-# matched possessively: they cannot end in a digit, so backtracking into them finds nothing.
+# Three marker patterns open with the punctuation they follow, which the replacement keeps (group 1),
+# and two check the character before it by a lookbehind there: a pattern that opens with a
+# character set is tried only where that character occurs, one that opens with a lookbehind at
+# every position (2 to 17 times slower over a corpus, same matches). The letters before a marker
+# glued to a word are matched possessively: they cannot end in a digit, so backtracking into them
+# finds nothing.
 # "subcutaneously.1,2" / "eczema.1-4" / "trials.5" : a marker glued after sentence punctuation
 MARKER_AFTER_PUNCT = re.compile(r"([.,;:])(?<=[a-z\)\]%][.,;:])\d{1,3}+(?:\s?[,\u2013\-]\s?\d{1,3})*(?=\s|$|[\"”’])")
 # "therapy5 " : a marker glued to a lower-case word (not to codes such as AMG451 or IL13)
