@@ -4,8 +4,9 @@ from __future__ import annotations
 import html
 import re
 
+OTHER_SPACES = r"\t\u00a0\u2000-\u200a\u202f\u205f\u3000"  # tab, no-break and typographic spaces
 # A lone " " is left alone (most whitespace): only runs and other space characters are replaced.
-SPACES = re.compile(r" [ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000][ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]*")
+SPACES = re.compile(rf" [ {OTHER_SPACES}]+|[{OTHER_SPACES}][ {OTHER_SPACES}]*")
 ZERO_WIDTH = re.compile(r"[\u200b-\u200d\ufeff]")
 BLANK_LINES = re.compile(r"\n{3,}")
 # Three marker patterns open with the punctuation they follow, which the replacement keeps (group 1),
