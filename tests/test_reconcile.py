@@ -368,6 +368,32 @@ def test_results_read_from_text_when_extraction_gave_none(tmp_path):
     assert not any(v.startswith("5%") for v in values)  # a responder threshold is not a result
 
 
+def test_each_text_is_split_into_sentences_once(tmp_path, monkeypatch):
+    """The text readers' scan keeps the sentences that may hold a claim or a result; the text claims
+    and the result figures are then read from those, not from the whole text again."""
+    from trialwire.reconcile import readers, results
+    b = StoreBuilder(tmp_path)
+    texts = ["The double-blind SURMOUNT-1 trial enrolled adults aged 18 years or older. People on tirzepatide "
+             "15 mg lost an average of 22.5% of their body weight over 72 weeks.",
+             "In SURMOUNT-1, an open-label study, tirzepatide 15 mg gave a mean weight loss of 20.9% at 72 weeks.",
+             "Tirzepatide is a once-weekly injection. Lilly expects to file in the second half of 2026."]
+    docs = [b.doc(f"{i}.txt", t, url=f"https://site{i}.example.com/a") for i, t in enumerate(texts)]
+    for doc in docs:
+        b.fact("drugs", doc, "irzepatide", drug="tirzepatide", in_kb=True)
+    for doc in docs[:2]:
+        b.fact("trials", doc, "SURMOUNT-1", trial="SURMOUNT-1", phase="3")
+    b.commit()
+    split = []
+    real = readers.sentences
+    monkeypatch.setattr(readers, "sentences", lambda text: split.append(text) or real(text))
+    monkeypatch.setattr(results, "result_rows", lambda *a: pytest.fail("a text was read again for its results"))
+    reconcile(tmp_path)
+    assert len(split) == len(texts)
+    found = {(r["attribute"], r["kind"]) for r in rows(tmp_path, "conflicts")}
+    assert ("endpoint_result", "conflict") in found  # 22.5% against 20.9%, read from the texts
+    assert ("other", "conflict") in found  # double-blind against open-label, a text claim
+
+
 def test_efficacy_estimand_is_a_scope_difference(tmp_path):
     b = StoreBuilder(tmp_path)
     a = b.doc("a.txt", "For the efficacy estimand, SURMOUNT-1 weight loss with 15 mg was 22.5% at 72 weeks.",

@@ -69,15 +69,30 @@ def test_reconciliation_is_warmed_once_while_the_last_batches_parse(prefect, tmp
 
 def test_text_readers_start_at_once_and_read_as_this_process_would():
     from trialwire.reconcile.readers import PARALLEL_FROM_DOCS, TextReaders
-    from trialwire.reconcile.textfacts import text_claims
-    texts = [p.read_text(encoding="utf-8", errors="ignore") for p in sorted(RAW.iterdir()) if p.suffix == ".txt"]
-    items = [(t, ["ROCKET-IGNITE", "ADvocate1"]) for t in texts]
-    with TextReaders(PARALLEL_FROM_DOCS, cores=2) as readers:
-        assert readers.pool is not None and len(readers.pool._processes) == 2  # spawned before any text
-        assert readers.read(items)() == [text_claims(*item) for item in items]
-    with TextReaders(PARALLEL_FROM_DOCS - 1, cores=2) as readers:
-        assert readers.pool is None
-        assert readers.read(items)() == [text_claims(*item) for item in items]
+    from trialwire.reconcile.resultfacts import result_rows, rows_in
+    from trialwire.reconcile.textfacts import body_end, text_claims
+    texts = {p.name: p.read_text(encoding="utf-8", errors="ignore") for p in sorted(RAW.iterdir()) if p.suffix == ".txt"}
+    names = ["ROCKET-IGNITE", "ADvocate1"]
+    with_results = sorted(texts)[::2]
+    for expected_docs, parallel in ((PARALLEL_FROM_DOCS, True), (PARALLEL_FROM_DOCS - 1, False)):
+        with TextReaders(expected_docs, cores=2) as readers:
+            assert (readers.pool is not None) is parallel
+            if parallel:
+                assert len(readers.pool._processes) == 2  # spawned before any text
+            readers.scan(texts, with_results)
+            scans = readers.scans()
+            assert list(scans) == list(texts)
+            # the second round reads only the kept sentences, and finds every claim the whole text holds
+            claims = readers.read([(scans[d].claims, names) for d in texts])()
+            assert claims == [text_claims(t, names) for t in texts.values()]
+            assert any(claims) and any(scans[d].results for d in with_results)
+            for doc_id, text in texts.items():
+                if doc_id not in with_results:
+                    assert scans[doc_id].results is None
+                    continue
+                body = text[:body_end(text)]
+                assert rows_in(scans[doc_id].results, body, doc_id, "rocatinlimab", ["dupilumab"], names) == \
+                    result_rows(text, doc_id, "rocatinlimab", ["dupilumab"], names)
 
 
 def test_row_count_comes_from_the_footers(tmp_path):

@@ -126,8 +126,9 @@ def test_reading_an_empty_table_does_not_import_pandas(tmp_path):
 def test_a_text_reader_process_reads_claims_without_importing_the_store_or_arrow():
     out = run_python(
         "import sys\n"
-        "from trialwire.reconcile.readers import _text_claims\n"
-        "claims = _text_claims(('The double-blind trial enrolled adults aged 18 years or older.', []))\n"
+        "from trialwire.reconcile.readers import _claims_in, _scan\n"
+        "scan = _scan(('The double-blind trial enrolled adults aged 18 years or older. It lost 12% of weight.', True))\n"
+        "claims = _claims_in((scan.claims, []))\n"
         "print(sorted({c.facet for c in claims}), 'pyarrow' in sys.modules, 'trialwire.store' in sys.modules)\n")
     assert out.split("] ")[1].split() == ["False", "False"]
     assert "masking" in out and "age_groups" in out
@@ -320,7 +321,7 @@ def test_sentence_bounds_from_token_arrays_match_doc_sents(nlp):
     assert SentenceIndex(nlp("")).locate(0) == (0, "")  # provenance of an empty text still resolves
 
 
-def test_word_gate_drops_no_text_claim(monkeypatch):
+def test_word_gates_drop_no_text_claim(monkeypatch):
     from trialwire.reconcile import textfacts
     names = ["ROCKET-HORIZON", "ROCKET-IGNITE", "SURMOUNT-1", "NCT05398445", "Clarity AD", "ADvocate1"]
     texts = realistic_texts() + [
@@ -331,7 +332,7 @@ def test_word_gate_drops_no_text_claim(monkeypatch):
         "The study included adults who do not have diabetes; the drug helps people with obesity lose weight.",
     ]
     gated = [textfacts.text_claims(t, names) for t in texts]
-    monkeypatch.setattr(textfacts, "may_claim", lambda sentence: True)
+    monkeypatch.setattr(textfacts, "passed_gates", lambda sentence: textfacts.ALL_GATES)  # every rule reads every sentence
     ungated = [textfacts.text_claims(t, names) for t in texts]
     assert gated == ungated
     assert sum(map(len, gated)) >= 8  # the crafted sentences each still make their claim

@@ -21,8 +21,8 @@ from .claims import (UNNAMED, Claim, ConflictRow, claim_values, conflict_id, fmt
                      norm_qualifier, propose, prov, support_text)
 from .corpus import Corpus, key
 from .identity import TrialIndex
-from .readers import TextReaders
-from .results import endpoint_result_rows
+from .readers import Items, Scan, TextReaders
+from .results import endpoint_result_rows, text_result_docs
 from .textfacts import age_groups
 
 
@@ -129,13 +129,14 @@ def population_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
     return out
 
 
-def text_reading(corpus: Corpus, trials: TrialIndex) -> list[tuple[str, list[str]]]:
-    """(text, names of the document's trials) per document, in corpus order: what text_claims reads."""
+def text_reading(corpus: Corpus, trials: TrialIndex, scans: dict[str, Scan]) -> Items:
+    """(claim sentences, names of the document's trials) per document, in corpus order: what
+    textfacts.claims_in reads."""
     items = []
-    for doc_id, doc in corpus.docs.items():
+    for doc_id in corpus.docs:
         doc_trials = trials.trials_of_doc(doc_id)
-        items.append((doc.text, sorted({n for t in doc_trials for n in t.names if len(n) >= 3} |
-                                       {t.nct_id for t in doc_trials if t.nct_id})))
+        items.append((scans[doc_id].claims, sorted({n for t in doc_trials for n in t.names if len(n) >= 3} |
+                                                   {t.nct_id for t in doc_trials if t.nct_id})))
     return items
 
 
@@ -276,12 +277,17 @@ def _population_scope_text(claims: list[Claim]) -> str:
 
 def build_conflicts(corpus: Corpus, trials: TrialIndex, verdicts: list[AliasVerdict],
                     readers: TextReaders | None = None) -> list[ConflictRow]:
-    """`readers`: started by the caller (see readers.py); by default, started here."""
+    """`readers`: started by the caller, and scanning the texts (see readers.py); by default, started here."""
     with (readers or TextReaders(len(corpus.docs))) as readers:
-        text_read = readers.read(text_reading(corpus, trials))
+        if not readers.scanning:
+            readers.scan({doc_id: doc.text for doc_id, doc in corpus.docs.items()},
+                         text_result_docs(corpus.docs, (r["doc_id"] for r in corpus.facts["endpoint_results"])))
         claims = (sample_size_claims(corpus, trials) + phase_claims(trials)
                   + dose_claims(corpus, trials) + population_claims(corpus, trials))
-        rows = nct_rows(corpus, trials) + endpoint_result_rows(corpus, trials)
+        rows = nct_rows(corpus, trials)
+        scans = readers.scans()
+        text_read = readers.read(text_reading(corpus, trials, scans))
+        rows += endpoint_result_rows(corpus, trials, scans)
         claims += text_fact_claims(corpus, trials, text_read())
     weak = float(corpus.model.setting("aliases", "weak_confidence", 0.5))
     groups: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)

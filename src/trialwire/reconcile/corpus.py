@@ -84,9 +84,30 @@ def _as_date(value) -> dt.date | None:
         return None
 
 
-def load_corpus(out: Path, model: CredibilityModel, kb: DrugKB | None = None) -> Corpus:
+Sources = tuple[dict[str, SourceDoc], dict[str, list[str]]]  # Corpus.docs, Corpus.superseded
+
+
+def load_corpus(out: Path, model: CredibilityModel, kb: DrugKB | None = None, sources: Sources | None = None) -> Corpus:
+    """`sources`: load_sources(Store(out), model) when the caller has it already."""
     store = Store(out)
     kb = kb or load_kb()
+    docs, superseded = sources or load_sources(store, model)
+    facts = {}
+    shared: dict[str, str] = {}  # one str object per distinct sentence, doc_id, run_id...
+    for table in FACT_TABLES:
+        facts[table] = [_share_strings(r, shared) for r in _read_facts(store, table).to_pylist()
+                        if r["doc_id"] in docs]
+    for table in ("drugs", "drug_aliases", "doses", "endpoint_results", "trials"):
+        for r in facts[table]:
+            if r.get("drug"):
+                r["drug"] = canonical_drug(r["drug"], kb)
+    corpus = Corpus(docs, superseded, facts, kb, model)
+    corpus.main_drug = _main_drugs(corpus)
+    return corpus
+
+
+def load_sources(store: Store, model: CredibilityModel) -> Sources:
+    """The newest version of each source, and the older versions it supersedes."""
     rows = store.read("documents").to_pylist()
     by_source: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
@@ -109,18 +130,7 @@ def load_corpus(out: Path, model: CredibilityModel, kb: DrugKB | None = None) ->
         older = [v["doc_id"] for v in versions[:-1] if v["doc_id"] != row["doc_id"]]
         if older:
             superseded[row["doc_id"]] = older
-    facts = {}
-    shared: dict[str, str] = {}  # one str object per distinct sentence, doc_id, run_id...
-    for table in FACT_TABLES:
-        facts[table] = [_share_strings(r, shared) for r in _read_facts(store, table).to_pylist()
-                        if r["doc_id"] in docs]
-    for table in ("drugs", "drug_aliases", "doses", "endpoint_results", "trials"):
-        for r in facts[table]:
-            if r.get("drug"):
-                r["drug"] = canonical_drug(r["drug"], kb)
-    corpus = Corpus(docs, superseded, facts, kb, model)
-    corpus.main_drug = _main_drugs(corpus)
-    return corpus
+    return docs, superseded
 
 
 SHARED_COLUMNS = ("doc_id", "sentence", "run_id", "pipeline_version", "component", "drug", "trial")

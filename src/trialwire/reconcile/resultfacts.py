@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..text.literals import anchor_text, may_hold
-from .textfacts import REFERENCES, names_regex, sentences
+from .textfacts import Sentence, body_end, names_regex, sentences
 
 ENDPOINTS: list[tuple[str, re.Pattern]] = [(name, re.compile(rx, re.I)) for name, rx in [
     ("weight loss >=N%", r"at least (\d+)\s?(?:%|percent)\s(?:of\s)?(?:body\s|total\s)?(?:weight|body weight)\s(?:loss|reductions?)"),
@@ -101,19 +101,33 @@ def _endpoints(sent: str) -> list[tuple[str, int, int]]:
     return found
 
 
+ResultSentence = tuple[int, str, list[tuple[str, int, int]]]  # start offset, sentence, its endpoints
+
+
+def result_sentence(sentence: Sentence) -> ResultSentence | None:
+    """The sentence with its endpoint mentions when it may hold a result (a percentage and an
+    endpoint): what `rows_in` reads. Needs no names, so the text readers run it early."""
+    s0, _s1, sent = sentence
+    if "%" not in sent and "percent" not in sent.lower():
+        return None
+    eps = _endpoints(sent)
+    return (s0, sent, eps) if eps else None
+
+
 def result_rows(text: str, doc_id: str, drug: str | None, other_drug_names: list[str],
                 trial_names: list[str]) -> list[dict]:
     """endpoint_results-like rows (value, arm, endpoint, timepoint, trial, sentence, offsets)."""
-    m = REFERENCES.search(text or "")
-    body = text[:m.start()] if m else (text or "")
+    body = (text or "")[:body_end(text)]
+    found = [r for r in map(result_sentence, sentences(body)) if r]
+    return rows_in(found, body, doc_id, drug, other_drug_names, trial_names)
+
+
+def rows_in(found: list[ResultSentence], body: str, doc_id: str, drug: str | None, other_drug_names: list[str],
+            trial_names: list[str]) -> list[dict]:
+    """`result_rows` from the result sentences of the body text `body`."""
     rows = []
     others = names_rx = None  # compiled for the first sentence with a result (most documents have none)
-    for s0, _s1, sent in sentences(body):
-        if "%" not in sent and "percent" not in sent.lower():
-            continue
-        eps = _endpoints(sent)
-        if not eps:
-            continue
+    for s0, sent, eps in found:
         if others is None:
             low = anchor_text(body)  # a name that is nowhere in the text needs no pattern
             others = [re.compile(rf"\b{re.escape(n)}\b", re.I) for n in other_drug_names

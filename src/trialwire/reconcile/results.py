@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import TYPE_CHECKING, Iterable
 
 from ..text.literals import anchor_text, may_hold
 from .claims import Claim, ConflictRow, claim_values, decimals_of, propose, prov, rounds_to
 from .corpus import Corpus, canonical_drug, key
 from .identity import TrialIndex
-from .resultfacts import result_rows
+from .resultfacts import result_rows, rows_in
+from .textfacts import body_end
+
+if TYPE_CHECKING:
+    from .readers import Scan
 
 SCOPE_CUES = [
     ("efficacy estimand", re.compile(r"\befficacy estimand", re.I)),
@@ -53,30 +58,46 @@ def _scope_cue(text: str | None) -> str | None:
     return None
 
 
-def _result_inputs(corpus: Corpus, trials: TrialIndex) -> list[dict]:
-    """Stored endpoint_results, plus results read from the text of documents that have none."""
+def text_result_docs(doc_ids: Iterable[str], stated: Iterable[str]) -> set[str]:
+    """The documents whose result figures are read from their text: those of `doc_ids` with no
+    stored endpoint_results rows (`stated`: the doc_id of each stored row)."""
+    return set(doc_ids) - set(stated)
+
+
+def _result_inputs(corpus: Corpus, trials: TrialIndex, scans: dict[str, Scan] | None = None) -> list[dict]:
+    """Stored endpoint_results, plus results read from the text of documents that have none.
+    `scans`: the text readers' scans (readers.scan), whose result sentences are used when present."""
     rows = [dict(r) for r in corpus.facts["endpoint_results"]]
-    have = {r["doc_id"] for r in rows}
+    from_text = text_result_docs(corpus.docs, (r["doc_id"] for r in rows))
     names_by_doc: dict[str, set[str]] = defaultdict(set)
     for r in corpus.facts["drugs"]:
         names_by_doc[r["doc_id"]].update(n for n in (r.get("drug"), r.get("mention")) if n)
     for doc_id, doc in corpus.docs.items():
-        if doc_id in have:
+        if doc_id not in from_text:
             continue
         drug = corpus.main_drug.get(doc_id)
         others = sorted(n for n in names_by_doc[doc_id] if drug and key(n) != key(drug)
                         and canonical_drug(n, corpus.kb) != drug)
         tnames = sorted({n for t in trials.trials_of_doc(doc_id) for n in t.names if len(n) >= 3})
-        rows.extend(result_rows(doc.text, doc_id, drug, others, tnames))
+        scanned = (scans or {}).get(doc_id)
+        if scanned is None or scanned.results is None:
+            rows.extend(result_rows(doc.text, doc_id, drug, others, tnames))
+        else:
+            rows.extend(rows_in(scanned.results, doc.text[:body_end(doc.text)], doc_id, drug, others, tnames))
     return rows
 
 
-def endpoint_result_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
+def endpoint_result_claims(corpus: Corpus, trials: TrialIndex, scans: dict[str, Scan] | None = None) -> list[Claim]:
     claims = []
-    for r in _result_inputs(corpus, trials):
+    cues: dict[str | None, str | None] = {}  # sentence -> its scope cue: a sentence often gives several figures
+    for r in _result_inputs(corpus, trials, scans):
         drug = r.get("drug") or corpus.main_drug.get(r["doc_id"])
         if not r.get("endpoint") or not drug:
             continue
+        sentence = r.get("sentence")
+        if sentence not in cues:
+            cues[sentence] = _scope_cue(sentence)
+        level = cues[sentence] or "whole trial"
         ident = trials.lookup(r.get("trial"))
         if ident is None and not r.get("trial"):
             doc_trials = trials.trials_of_doc(r["doc_id"])
@@ -94,7 +115,7 @@ def endpoint_result_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
             unit = (r.get("unit") or "").strip()
             shown = f"{val:g}{unit if unit == '%' else (' ' + unit if unit else '')}"
             c = Claim(drug, "endpoint_result", r["endpoint"], f"{abs(val):g}{unit} [{arm_key or 'arm not stated'}]",
-                      f"{shown} ({arm_key})" if arm_key else shown, level=_scope_cue(r.get("sentence")) or "whole trial",
+                      f"{shown} ({arm_key})" if arm_key else shown, level=level,
                       num=abs(float(val)), decimals=decimals_of(val, r.get("sentence")),
                       qualifier=r.get("qualifier") or "exact", **prov(r))
             c.arm, c.trial, c.week = arm_key, (ident.label if ident else None), r.get("timepoint_weeks")
@@ -165,9 +186,9 @@ def _result_conflict(claims: list[Claim], focus: set[int] | None = None) -> bool
     return False
 
 
-def endpoint_result_rows(corpus: Corpus, trials: TrialIndex) -> list[ConflictRow]:
+def endpoint_result_rows(corpus: Corpus, trials: TrialIndex, scans: dict[str, Scan] | None = None) -> list[ConflictRow]:
     groups: dict[tuple, list[Claim]] = defaultdict(list)
-    for c in endpoint_result_claims(corpus, trials):
+    for c in endpoint_result_claims(corpus, trials, scans):
         groups[(c.subject, key(c.facet), c.unit)].append(c)
     rows = []
     weak = float(corpus.model.setting("aliases", "weak_confidence", 0.5))

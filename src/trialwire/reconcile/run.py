@@ -12,11 +12,12 @@ from .. import __version__ as _version
 from ..store import Store
 from .aliases import AliasVerdict, verdicts
 from .conflicts import ConflictRow, build_conflicts
-from .corpus import Corpus, load_corpus
+from .corpus import Corpus, load_corpus, load_sources
 from .credibility import load_credibility_model
 from .decisions import apply_alias_decisions, apply_conflict_decisions, load_decisions
 from .identity import TrialIndex
 from .readers import TextReaders
+from .results import text_result_docs
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,13 @@ def reconcile(out: Path, decisions_path: Path | None = None, fingerprint: str | 
     out = Path(out)
     fingerprint = fingerprint or inputs_fingerprint(out, decisions_path)
     model = load_credibility_model()
-    with TextReaders(Store(out).count_rows("documents")) as readers:  # they start while the corpus loads
-        corpus = load_corpus(out, model)
+    store = Store(out)
+    with TextReaders(store.count_rows("documents")) as readers:  # they start while the corpus loads
+        sources = load_sources(store, model)
+        docs = sources[0]
+        stated = store.read("endpoint_results", ["doc_id"]).column("doc_id").to_pylist()
+        readers.scan({doc_id: doc.text for doc_id, doc in docs.items()}, text_result_docs(docs, stated))
+        corpus = load_corpus(out, model, sources=sources)  # while the readers scan the texts
         trials = TrialIndex(corpus)
         alias_verdicts: list[AliasVerdict] = verdicts(corpus)
         decisions = load_decisions(decisions_path or out / "decisions.yaml")

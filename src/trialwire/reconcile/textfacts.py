@@ -64,7 +64,10 @@ class TextClaim:
     sentence: str
 
 
-def sentences(text: str) -> Iterator[tuple[int, int, str]]:
+Sentence = tuple[int, int, str]  # start and end offsets in the text, and the stripped sentence
+
+
+def sentences(text: str) -> Iterator[Sentence]:
     text = text or ""
     pos = 0
     for m in [*BOUNDARY.finditer(text), None]:
@@ -115,43 +118,68 @@ REFERENCES = re.compile(r"^\s*(?:references?|sources?|citations?|bibliography)\s
 
 
 # Necessary words of each rule below, as groups that must all be present (any word of a group):
-# a sentence that passes no gate cannot yield a claim, and substring tests cost a fraction of the
-# regex searches (most sentences pass none). Each group covers every branch of its regex.
+# a rule runs only on a sentence that passes its gate, and a sentence that passes no gate is not
+# read at all; substring tests cost a fraction of the regex searches (most sentences pass none, and
+# most of the rest pass one). Each group covers every branch of its rule's regexes.
 STUDY_WORDS = ("trial", "stud", "program", "enrol", "participants", "patients were", "randomi", "being ",
                "approv", "indicated", "population")
-CLAIM_GATES = (
-    (("adult", "adolesc", "teen", "child", "pediatric", "paediatric", "kids", "older", "above", "over",
-      "+", ">=", "≥"), STUDY_WORDS),  # _population: age_groups (AGE_WORDS, MIN_AGE) and STUDY_CONTEXT
-    (("not ha", "without", "free of"), ("enrol", "participants", "trial", "study", "evaluat", "randomi",
-                                        "included")),  # _condition_status: EXCLUDED, POPULATION_CONTEXT
-    (("with",), ("los", "weight", "improv", "reduc", "slow", "clear")),  # INCLUDED after EFFECT
-    (("month", "year"), ("at least", "≥", ">=", "more than", "over", "a minimum of")),  # _duration
-    (("open-label", "open label", "unblinded", "masking", "blind"),),  # _masking
-    (("expect", "anticipat", "plan", "scheduled", "due", "target action date", "pdufa", "estimated", "will"),
-     ("20",)),  # _dates: FORWARD and a year in DATE
-)
+CLAIM_GATES = {
+    "population": (("adult", "adolesc", "teen", "child", "pediatric", "paediatric", "kids", "older", "above", "over",
+                    "+", ">=", "≥"), STUDY_WORDS),  # _population: age_groups (AGE_WORDS, MIN_AGE) and STUDY_CONTEXT
+    "condition excluded": (("not ha", "without", "free of"), ("enrol", "participants", "trial", "study", "evaluat",
+                                                              "randomi", "included")),  # EXCLUDED, POPULATION_CONTEXT
+    "condition included": (("with",), ("los", "weight", "improv", "reduc", "slow", "clear")),  # INCLUDED after EFFECT
+    "duration": (("month", "year"), ("at least", "≥", ">=", "more than", "over", "a minimum of")),  # DURATION
+    "masking": (("open-label", "open label", "unblinded", "masking", "blind"),),  # MASKING
+    "dates": (("expect", "anticipat", "plan", "scheduled", "due", "target action date", "pdufa", "estimated", "will"),
+              ("20",)),  # FORWARD and a year in DATE
+}
+GATE_BITS = {name: 1 << i for i, name in enumerate(CLAIM_GATES)}
+ALL_GATES = sum(GATE_BITS.values())
+
+GatedSentence = tuple[int, int, str, int]  # a Sentence and the bits (GATE_BITS) of the gates it passes
 
 
-def may_claim(sentence: str) -> bool:
+def passed_gates(sentence: str) -> int:
+    """The bits (GATE_BITS) of the gates `sentence` passes; 0: no rule can read a claim in it."""
     low = sentence.lower()
-    return any(all(any(word in low for word in group) for group in gate) for gate in CLAIM_GATES)
+    return sum(bit for name, bit in GATE_BITS.items()
+               if all(any(word in low for word in group) for group in CLAIM_GATES[name]))
+
+
+def body_end(text: str) -> int:
+    """Where the body ends: a trailing reference list is not read."""
+    m = REFERENCES.search(text or "")
+    return m.start() if m else len(text or "")
+
+
+def gated(sentence: Sentence) -> GatedSentence | None:
+    """The sentence with the gates it passes, or None when it passes none."""
+    gates = passed_gates(sentence[2])
+    return (*sentence, gates) if gates else None
+
+
+def claim_sentences(text: str) -> list[GatedSentence]:
+    """The body's sentences that may hold a claim: what `claims_in` reads. Needs no trial names, so
+    reconciliation's text readers run it while the corpus is still loading."""
+    return [g for g in map(gated, sentences((text or "")[:body_end(text)])) if g]
 
 
 def text_claims(text: str, trial_names: list[str]) -> list[TextClaim]:
     """Claims from the body text (a trailing reference list is not read)."""
+    return claims_in(claim_sentences(text), trial_names)
+
+
+def claims_in(candidates: list[GatedSentence], trial_names: list[str]) -> list[TextClaim]:
+    """Claims from `claim_sentences` of one text, given the names of the document's trials: each
+    sentence is read by the rules whose gate it passes (RULES, in this order)."""
     out: list[TextClaim] = []
-    m = REFERENCES.search(text or "")
-    body = text[:m.start()] if m else (text or "")
     rx = names_regex(trial_names)
-    for start, end, sent in sentences(body):
-        if not may_claim(sent):
-            continue
+    for start, end, sent, gates in candidates:
         named = _named(sent, trial_names, rx)
-        out.extend(_population(sent, start, end, named))
-        out.extend(_duration(sent, start, end, named))
-        out.extend(_masking(sent, start, end, named))
-        out.extend(_dates(sent, start, end, named))
-        out.extend(_condition_status(sent, start, end, named))
+        for rule, bits in RULES:
+            if gates & bits:
+                out.extend(rule(sent, start, end, named))
     return out
 
 
@@ -252,3 +280,9 @@ def _dates(sent, start, end, named) -> list[TextClaim]:
         value = g[7]
     value = re.sub(r"\s+", " ", value)
     return [TextClaim("date", event, value.lower(), value, None, named, start, end, sent)]
+
+
+# Each rule and the gates (CLAIM_GATES) that admit a sentence to it; claims come out in this order.
+RULES = ((_population, GATE_BITS["population"]), (_duration, GATE_BITS["duration"]),
+         (_masking, GATE_BITS["masking"]), (_dates, GATE_BITS["dates"]),
+         (_condition_status, GATE_BITS["condition excluded"] | GATE_BITS["condition included"]))
