@@ -70,7 +70,7 @@ def test_reconciliation_is_warmed_once_while_the_last_batches_parse(prefect, tmp
 def test_text_readers_start_at_once_and_read_as_this_process_would():
     from trialwire.reconcile.readers import PARALLEL_FROM_DOCS, TextReaders
     from trialwire.reconcile.resultfacts import result_rows, rows_in
-    from trialwire.reconcile.textfacts import body_end, text_claims
+    from trialwire.reconcile.textfacts import body_text, text_claims
     texts = {p.name: p.read_text(encoding="utf-8", errors="ignore") for p in sorted(RAW.iterdir()) if p.suffix == ".txt"}
     names = ["ROCKET-IGNITE", "ADvocate1"]
     with_results = sorted(texts)[::2]
@@ -90,8 +90,7 @@ def test_text_readers_start_at_once_and_read_as_this_process_would():
                 if doc_id not in with_results:
                     assert scans[doc_id].results is None
                     continue
-                body = text[:body_end(text)]
-                assert rows_in(scans[doc_id].results, body, doc_id, "rocatinlimab", ["dupilumab"], names) == \
+                assert rows_in(scans[doc_id].results, body_text(text), doc_id, "rocatinlimab", ["dupilumab"], names) == \
                     result_rows(text, doc_id, "rocatinlimab", ["dupilumab"], names)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..text.literals import anchor_text, may_hold
-from .textfacts import Sentence, body_end, names_regex, sentences
+from .textfacts import Sentence, body_text, names_regex, sentences
 
 ENDPOINTS: list[tuple[str, re.Pattern]] = [(name, re.compile(rx, re.I)) for name, rx in [
     ("weight loss >=N%", r"at least (\d+)\s?(?:%|percent)\s(?:of\s)?(?:body\s|total\s)?(?:weight|body weight)\s(?:loss|reductions?)"),
@@ -117,7 +117,7 @@ def result_sentence(sentence: Sentence) -> ResultSentence | None:
 def result_rows(text: str, doc_id: str, drug: str | None, other_drug_names: list[str],
                 trial_names: list[str]) -> list[dict]:
     """endpoint_results-like rows (value, arm, endpoint, timepoint, trial, sentence, offsets)."""
-    body = (text or "")[:body_end(text)]
+    body = body_text(text)
     found = [r for r in map(result_sentence, sentences(body)) if r]
     return rows_in(found, body, doc_id, drug, other_drug_names, trial_names)
 

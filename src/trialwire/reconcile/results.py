@@ -17,7 +17,7 @@ from .claims import Claim, ConflictRow, claim_values, decimals_of, propose, prov
 from .corpus import Corpus, canonical_drug, key
 from .identity import TrialIndex
 from .resultfacts import result_rows, rows_in
-from .textfacts import body_end
+from .textfacts import body_text
 
 if TYPE_CHECKING:
     from .readers import Scan
@@ -83,7 +83,7 @@ def _result_inputs(corpus: Corpus, trials: TrialIndex, scans: dict[str, Scan] | 
         if scanned is None or scanned.results is None:
             rows.extend(result_rows(doc.text, doc_id, drug, others, tnames))
         else:
-            rows.extend(rows_in(scanned.results, doc.text[:body_end(doc.text)], doc_id, drug, others, tnames))
+            rows.extend(rows_in(scanned.results, body_text(doc.text), doc_id, drug, others, tnames))
     return rows
 
 

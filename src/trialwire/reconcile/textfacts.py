@@ -147,10 +147,10 @@ def passed_gates(sentence: str) -> int:
                if all(any(word in low for word in group) for group in CLAIM_GATES[name]))
 
 
-def body_end(text: str) -> int:
-    """Where the body ends: a trailing reference list is not read."""
+def body_text(text: str) -> str:
+    """The text without a trailing reference list (which is never read)."""
     m = REFERENCES.search(text or "")
-    return m.start() if m else len(text or "")
+    return text[:m.start()] if m else (text or "")
 
 
 def gated(sentence: Sentence) -> GatedSentence | None:
@@ -162,7 +162,7 @@ def gated(sentence: Sentence) -> GatedSentence | None:
 def claim_sentences(text: str) -> list[GatedSentence]:
     """The body's sentences that may hold a claim: what `claims_in` reads. Needs no trial names, so
     reconciliation's text readers run it while the corpus is still loading."""
-    return [g for g in map(gated, sentences((text or "")[:body_end(text)])) if g]
+    return [g for g in map(gated, sentences(body_text(text))) if g]
 
 
 def text_claims(text: str, trial_names: list[str]) -> list[TextClaim]:
