@@ -8,13 +8,11 @@
 - worker processes started early are the ones the flow uses, and are stopped when no flow does;
   they never import Prefect (the batch tasks run in the flow process and hand the parsing over),
   and a worker that dies is replaced so that the task's retry finds workers;
-- the cheap pre-checks (sentence bounds from token arrays, the word gate before the text-claim
-  rules) give exactly what the slow paths gave, on realistic text."""
+- the cheap pre-checks (sentence bounds from token arrays, each text-claim rule's word gate)
+  give exactly what the slow paths gave, on realistic text."""
 import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import psutil
 import pytest
