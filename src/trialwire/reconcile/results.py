@@ -64,9 +64,10 @@ def text_result_docs(doc_ids: Iterable[str], stated: Iterable[str]) -> set[str]:
     return set(doc_ids) - set(stated)
 
 
-def _result_inputs(corpus: Corpus, trials: TrialIndex, scans: dict[str, Scan] | None = None) -> list[dict]:
+def _result_inputs(corpus: Corpus, trials: TrialIndex, scans: dict[str, Scan]) -> list[dict]:
     """Stored endpoint_results, plus results read from the text of documents that have none.
-    `scans`: the text readers' scans (readers.scan), whose result sentences are used when present."""
+    `scans`: the text readers' scans (readers.scan), whose result sentences are used; a text scanned
+    without them is read here."""
     rows = [dict(r) for r in corpus.facts["endpoint_results"]]
     from_text = text_result_docs(corpus.docs, (r["doc_id"] for r in rows))
     names_by_doc: dict[str, set[str]] = defaultdict(set)
@@ -79,7 +80,7 @@ def _result_inputs(corpus: Corpus, trials: TrialIndex, scans: dict[str, Scan] | 
         others = sorted(n for n in names_by_doc[doc_id] if drug and key(n) != key(drug)
                         and canonical_drug(n, corpus.kb) != drug)
         tnames = sorted({n for t in trials.trials_of_doc(doc_id) for n in t.names if len(n) >= 3})
-        scanned = (scans or {}).get(doc_id)
+        scanned = scans.get(doc_id)
         if scanned is None or scanned.results is None:
             rows.extend(result_rows(doc.text, doc_id, drug, others, tnames))
         else:
@@ -87,7 +88,7 @@ def _result_inputs(corpus: Corpus, trials: TrialIndex, scans: dict[str, Scan] | 
     return rows
 
 
-def endpoint_result_claims(corpus: Corpus, trials: TrialIndex, scans: dict[str, Scan] | None = None) -> list[Claim]:
+def endpoint_result_claims(corpus: Corpus, trials: TrialIndex, scans: dict[str, Scan]) -> list[Claim]:
     claims = []
     cues: dict[str | None, str | None] = {}  # sentence -> its scope cue: a sentence often gives several figures
     for r in _result_inputs(corpus, trials, scans):
@@ -186,7 +187,7 @@ def _result_conflict(claims: list[Claim], focus: set[int] | None = None) -> bool
     return False
 
 
-def endpoint_result_rows(corpus: Corpus, trials: TrialIndex, scans: dict[str, Scan] | None = None) -> list[ConflictRow]:
+def endpoint_result_rows(corpus: Corpus, trials: TrialIndex, scans: dict[str, Scan]) -> list[ConflictRow]:
     groups: dict[tuple, list[Claim]] = defaultdict(list)
     for c in endpoint_result_claims(corpus, trials, scans):
         groups[(c.subject, key(c.facet), c.unit)].append(c)
