@@ -74,6 +74,28 @@ def test_corpus_table_replaced_atomically(tmp_path):
     with pytest.raises(pa.ArrowInvalid):
         store.write_corpus_table("aliases", [{"drug": "x", **RUN}])  # status is required
     assert store.read("aliases").num_rows == 1
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_corpus_table_streams_rows_in_chunks(tmp_path):
+    """Any iterable of rows, written a chunk at a time: all rows arrive, in order, and a bad row
+    in a later chunk leaves the previous table whole."""
+    from trialwire.store.dataset import CORPUS_CHUNK_ROWS
+    store = Store(tmp_path)
+    n = CORPUS_CHUNK_ROWS * 2 + 5
+    rows = ({"drug": "rocatinlimab", "alias": f"AMG {i}", "status": "confirmed", **RUN} for i in range(n))
+    store.write_corpus_table("aliases", rows)
+    table = store.read("aliases")
+    assert table.column("alias").to_pylist() == [f"AMG {i}" for i in range(n)]
+    assert pq.ParquetFile(store.root / "aliases.parquet").metadata.num_row_groups == 3
+
+    def late_bad_row():
+        yield from ({"drug": "x", "alias": "y", "status": "confirmed", **RUN} for _ in range(CORPUS_CHUNK_ROWS))
+        yield {"drug": "x", **RUN}  # status is required
+    with pytest.raises(pa.ArrowInvalid):
+        store.write_corpus_table("aliases", late_bad_row())
+    assert store.read("aliases").num_rows == n
+    assert not list(tmp_path.glob(".*.tmp"))
 
 
 def test_second_writer_is_refused(tmp_path):

@@ -116,10 +116,10 @@ def reconcile(out: Path, decisions_path: Path | None = None, fingerprint: str | 
 
     run = _run_columns(out)
     store = Store(out)
-    store.write_corpus_table("aliases", [{**v.to_row(), **run} for v in alias_verdicts])
-    store.write_corpus_table("conflicts", [{**c.to_row(), **run} for c in conflict_rows])
+    store.write_corpus_table("aliases", ({**v.to_row(), **run} for v in alias_verdicts))
+    store.write_corpus_table("conflicts", ({**c.to_row(), **run} for c in conflict_rows))
     registry = trials.registry_rows(enrolled_by_trial(conflict_rows, trials, corpus))
-    store.write_corpus_table("trial_registry", [{**r, **run} for r in registry])
+    store.write_corpus_table("trial_registry", ({**r, **run} for r in registry))
     summary = ReconcileSummary(
         aliases=dict(Counter(v.status for v in alias_verdicts)),
         conflicts=dict(Counter(c.kind for c in conflict_rows)),
