@@ -1,5 +1,5 @@
 """CPU of every process of one `trialwire ingest` run, per second: where a run is CPU-bound and
-where cores idle (the README's "Where the time goes" uses it).
+where cores idle (docs/PERFORMANCE.md, "Where the time goes", uses it).
 
     python bench/cpu_timeline.py CORPUS [--out DIR] [-- extra ingest arguments]
 
