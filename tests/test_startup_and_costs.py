@@ -281,6 +281,43 @@ def test_parse_workers_load_the_pipeline_once_and_survive_losing_any_worker():
                              timeout=30)[1] == []
 
 
+def test_stopping_busy_workers_past_the_timeout_ends_the_forked_ones_too():
+    """A batch that never finishes (a pathological document) must not outlive its run: stop() kills
+    the loaded worker after its timeout, and the worker forked from it dies with it instead of
+    parsing on, orphaned, with its memory."""
+    import os
+    import threading
+    import time
+    from trialwire.workers import ParseWorkers
+    workers = ParseWorkers(2).start()
+    first, second = workers.call(os.getpid), workers.call(os.getpid)
+    assert psutil.Process(second).ppid() == first
+
+    def hang() -> None:
+        try:
+            workers.call(time.sleep, 300)
+        except Exception:  # noqa: BLE001 - the pool is stopped under it: EOF or a broken pool
+            pass
+    for _ in range(2):
+        threading.Thread(target=hang, daemon=True).start()
+    time.sleep(1)  # both workers are inside time.sleep now
+    started = time.monotonic()
+    workers.stop(timeout_s=1)
+    assert time.monotonic() - started < 10
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(running(pid) for pid in (first, second)):
+        time.sleep(0.1)
+    assert not running(first) and not running(second)
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (a killed orphan waits as one until this container's init reaps it)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def test_a_process_that_exits_without_stopping_its_parse_workers_still_exits_and_ends_them():
     out = run_python(
         "import os\n"

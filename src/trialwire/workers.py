@@ -160,7 +160,8 @@ class ParseWorkers:
             self._spawn(1)  # it loads its own pipeline: the others are busy parsing
 
     def stop(self, timeout_s: float = 60.0) -> None:
-        """Let batches in progress finish, then end every worker."""
+        """Let batches in progress finish, then end every worker. A batch still running after
+        `timeout_s` is abandoned: its worker is killed, with the workers forked from it."""
         self._stopping = True
         deadline = time.monotonic() + timeout_s
         while True:
@@ -185,9 +186,26 @@ class ParseWorkers:
         for process in processes:
             process.join(max(0.0, deadline - time.monotonic()))
             if process.is_alive():
-                process.kill()
+                _kill_with_forked(process.pid)
                 process.join()
         self._started = False
+
+
+def _kill_with_forked(pid: int) -> None:
+    """SIGKILL a spawned worker and the workers forked from it. Past stop()'s timeout a forked
+    worker still on its batch (one that never ends) would otherwise parse on, orphaned, with its
+    memory: the spawned worker waits for its forked ones before exiting, so it is alive while any is."""
+    import psutil
+    try:
+        spawned = psutil.Process(pid)
+        victims = [*spawned.children(), spawned]
+    except psutil.NoSuchProcess:
+        return
+    for victim in victims:
+        try:
+            victim.kill()
+        except psutil.NoSuchProcess:
+            pass
 
 
 WORKER_NICE = 10  # parse workers yield the CPU to the flow process and the API server (see warm_worker)
