@@ -83,6 +83,19 @@ def test_other_name_shapes(nlp):
     assert got == {"Measure Up 1", "Measure Up 2", "CheckMate 227", "KEYNOTE-189"}
 
 
+def test_title_case_names_with_a_hyphen_and_number(nlp):
+    """Some outlets write SURMOUNT-1 as Surmount-1: the same name as "Measure Up 1", with a hyphen.
+    A capitalised word and a number is a trial name only with a trial cue, and never for words that
+    number other things (Covid-19, Type-2, Phase-3, Week-16, Site-12, Her-2)."""
+    got = trials(nlp, "In the Surmount-1 trial, tirzepatide lowered body weight by 20.9% at week 72. "
+                      "Surmount-1 enrolled 2,539 adults; Surmount-2 (NCT04657003) is a phase 3 study too.")
+    assert {(t, nct) for t, nct, _ in got} == {("Surmount-1", None), ("Surmount-2", "NCT04657003")}
+    assert trials(nlp, "Lilly said Surmount-1 met its goals.") == set()  # no cue: not a name on shape alone
+    got = trials(nlp, "A Covid-19 trial, a Type-2 diabetes study, a Phase-3 trial with Week-16 results, the "
+                      "Site-12 study, a Her-2 study and a Beta-2 agonist trial were reported.")
+    assert got == set()
+
+
 def test_sibling_numbers_and_program_numbers(nlp):
     got = {t for t, _, _ in trials(nlp, "ZETAvance1 and -2 are phase 3 trials. In the ZETAvance program, "
                                         "ZETAvance 3 is planned.")}

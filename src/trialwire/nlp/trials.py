@@ -61,7 +61,7 @@ def name_pattern(title_stop: list[str], stop: set[str]) -> re.Pattern:
         rf"|[A-Z][A-Z0-9]{{2,}}(?:[ ](?!(?:{caps_stop})\b)[A-Z][A-Z0-9]{{1,}}(?![a-z\-]))*(?![a-z])"  # IGNITE, STEP UP
         rf"|[A-Z]{{2,}}[a-z]+[0-9]*"                         # ADvocate1, ADhere
         rf"|(?!(?:{not_title})\b)[A-Z][a-z]{{2,}} [A-Z]{{2,}}(?![a-z\-])"  # Clarity AD
-        rf"|(?!(?:{not_title})\b)[A-Z][a-z]{{2,}}(?: (?!(?:{not_title})\b)[A-Z][a-z]+)?(?= \d{{1,2}}\b))"  # Measure Up 1
+        rf"|(?!(?:{not_title})\b)[A-Z][a-z]{{2,}}(?: (?!(?:{not_title})\b)[A-Z][a-z]+)?(?=[ {DASH_CLASS[1:-1]}]\d{{1,2}}\b))"  # Measure Up 1, Surmount-1
         rf"(?:[ {DASH_CLASS[1:-1]}]?[0-9]{{1,2}}[a-z]?(?![\w:/]|[.,]\d){NO_NUMBER_AFTER})?)"
         rf"(?![\w\-])")
 
