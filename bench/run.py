@@ -49,6 +49,7 @@ os.environ.setdefault("PYTHONWARNINGS", "ignore")
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import re  # noqa: E402
 import multiprocessing as mp  # noqa: E402
 import platform  # noqa: E402
 import shutil  # noqa: E402
@@ -413,6 +414,14 @@ def table(result: dict) -> str:
     return "\n".join([head, *lines, *summary])
 
 
+def host(result: dict) -> str:
+    """'2026-12-05, `6.18.44-fc-v1252`': the ratio differs between hosts of the same size (README,
+    "Two hosts"), and the kernel release in Python's platform string names the host's build."""
+    name = (result.get("machine") or {}).get("platform", "")
+    m = re.match(r"Linux-(.+)-(?:x86_64|aarch64|arm64|i686|ppc64le|s390x)-with", name)
+    return f"{str(result.get('started_at', ''))[:10]}, `{m.group(1) if m else name or 'n/a'}`"
+
+
 def markdown(results: list[dict]) -> str:
     """The README table: one column per result file (e.g. 1,000 and 10,000 documents)."""
     def get(r, key, fmt):
@@ -428,6 +437,7 @@ def markdown(results: list[dict]) -> str:
         return "n/a" if m is None else f"{m['first_run']['seconds']:,.1f}"
 
     rows = [
+        ("measured on (date, host: the virtual machine's kernel build)", lambda r: host(r)),
         ("documents / words", lambda r: f"{r['docs']:,} / {r['words']:,}"),
         ("bare `nlp.pipe`, 1 process: words/s", lambda r: mode(r, "bare-1")),
         ("e2e, default runner (1 core): words/s", lambda r: mode(r, "e2e-local-1")),

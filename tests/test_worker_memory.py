@@ -100,6 +100,25 @@ def test_benchmark_repeat_reports_the_median_pair_and_every_pairs_ratio():
     assert result["incremental_fraction"] == 0.015  # measured after the first pair only, not the median one
 
 
+def test_benchmark_table_names_the_host_each_result_was_measured_on():
+    """The ratio differs between virtual machines of the same size, so the README table names each
+    result file's host: the kernel release in Python's platform string. (In a subprocess, as above.)"""
+    import subprocess
+    import sys
+    from conftest import ROOT
+    code = (
+        "import sys\n"
+        "sys.path.insert(0, 'bench')\n"
+        "import run\n"
+        "r = {'docs': 1000, 'words': 800000, 'modes': [], 'started_at': '2026-11-30T01:02:03+00:00',\n"
+        "     'machine': {'platform': 'Linux-6.18.44-fc-v669-x86_64-with-glibc2.36'}}\n"
+        "print(run.markdown([r, {**r, 'machine': {}}]).splitlines()[2])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("| 2026-11-30, `6.18.44-fc-v669` | 2026-11-30, `n/a` |")
+
+
 @pytest.mark.parametrize("named, expected", [(None, "system"), ("mimalloc", "mimalloc")])
 def test_arrow_allocates_with_the_system_allocator_unless_the_environment_names_one(named, expected):
     """Importing trialwire picks Arrow's allocator (mimalloc kept 50 to 130 MB more resident per
