@@ -72,13 +72,7 @@ def test_benchmark_repeat_reports_the_median_pair_and_every_pairs_ratio():
     `incremental_fraction` comes from the first pair, the only one followed by a re-run.
     (In a subprocess: importing the benchmark pins thread-pool variables.)"""
     import json
-    import subprocess
-    import sys
-    from conftest import ROOT
     code = (
-        "import json, sys\n"
-        "sys.path.insert(0, 'bench')\n"
-        "import run\n"
         "def bare(w, s): return {'words_per_s': w, 'docs_per_s': w / 800, 'pass_seconds': s}\n"
         "def e2e(w, s): return {'words_per_s': w, 'docs_per_s': w / 800, 'first_run': {'seconds': s,\n"
         "    'summary': {'facts': 7}, 'phases_s': {}, 'phase_peak_rss_mb': 900}}\n"
@@ -90,9 +84,7 @@ def test_benchmark_repeat_reports_the_median_pair_and_every_pairs_ratio():
         "run.summarise(result, by_mode, [2])\n"
         "print(json.dumps(result))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(with_bench(code).strip().splitlines()[-1])
     assert result["ratio_runs"] == [0.75, 0.8182, 0.7619]
     assert result["ratio"] == 0.7619  # the median pair's, the third
     assert (result["nlp_pipe_words_per_s"], result["e2e_words_per_s"]) == (21000, 16000)
@@ -103,20 +95,25 @@ def test_benchmark_repeat_reports_the_median_pair_and_every_pairs_ratio():
 def test_benchmark_table_names_the_host_each_result_was_measured_on():
     """The ratio differs between virtual machines of the same size, so the README table names each
     result file's host: the kernel release in Python's platform string. (In a subprocess, as above.)"""
-    import subprocess
-    import sys
-    from conftest import ROOT
     code = (
-        "import sys\n"
-        "sys.path.insert(0, 'bench')\n"
-        "import run\n"
         "r = {'docs': 1000, 'words': 800000, 'modes': [], 'started_at': '2026-11-30T01:02:03+00:00',\n"
         "     'machine': {'platform': 'Linux-6.18.44-fc-v669-x86_64-with-glibc2.36'}}\n"
         "print(run.markdown([r, {**r, 'machine': {}}]).splitlines()[2])\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    line = with_bench(code)
+    assert line.strip().endswith("| 2026-11-30, `6.18.44-fc-v669` | 2026-11-30, `n/a` |")
+
+
+def with_bench(code: str) -> str:
+    """The output of `code` run with the benchmark imported as `run` (and json, sys), in a subprocess:
+    importing the benchmark pins thread-pool variables."""
+    import subprocess
+    import sys
+    from conftest import ROOT
+    done = subprocess.run([sys.executable, "-c", "import json, sys\nsys.path.insert(0, 'bench')\nimport run\n" + code],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().endswith("| 2026-11-30, `6.18.44-fc-v669` | 2026-11-30, `n/a` |")
+    return done.stdout
 
 
 @pytest.mark.parametrize("named, expected", [(None, "system"), ("mimalloc", "mimalloc")])
