@@ -437,7 +437,7 @@ def markdown(results: list[dict]) -> str:
         return "n/a" if m is None else f"{m['first_run']['seconds']:,.1f}"
 
     rows = [
-        ("measured on (date, host: the virtual machine's kernel build)", lambda r: host(r)),
+        ("measured on (date, host: the virtual machine's kernel build)", host),
         ("documents / words", lambda r: f"{r['docs']:,} / {r['words']:,}"),
         ("bare `nlp.pipe`, 1 process: words/s", lambda r: mode(r, "bare-1")),
         ("e2e, default runner (1 core): words/s", lambda r: mode(r, "e2e-local-1")),

@@ -22,7 +22,7 @@ from .claims import (UNNAMED, Claim, ConflictRow, claim_values, conflict_id, fmt
 from .corpus import Corpus, key
 from .identity import TrialIndex
 from .readers import Items, Scan, TextReaders
-from .results import endpoint_result_rows, text_result_docs
+from .results import endpoint_result_rows
 from .textfacts import age_groups
 
 
@@ -280,8 +280,7 @@ def build_conflicts(corpus: Corpus, trials: TrialIndex, verdicts: list[AliasVerd
     """`readers`: started by the caller, and scanning the texts (see readers.py); by default, started here."""
     with (readers or TextReaders(len(corpus.docs))) as readers:
         if not readers.scanning:
-            readers.scan({doc_id: doc.text for doc_id, doc in corpus.docs.items()},
-                         text_result_docs(corpus.docs, (r["doc_id"] for r in corpus.facts["endpoint_results"])))
+            readers.scan_documents(corpus.docs, (r["doc_id"] for r in corpus.facts["endpoint_results"]))
         claims = (sample_size_claims(corpus, trials) + phase_claims(trials)
                   + dose_claims(corpus, trials) + population_claims(corpus, trials))
         rows = nct_rows(corpus, trials)

@@ -50,6 +50,12 @@ def scan(text: str, results: bool) -> Scan:
     return Scan(kept, found if results else None)
 
 
+def text_result_docs(doc_ids: Iterable[str], stated: Iterable[str]) -> set[str]:
+    """The documents whose result figures are read from their text: those of `doc_ids` with no
+    stored endpoint_results rows (`stated`: the doc_id of each stored row)."""
+    return set(doc_ids) - set(stated)
+
+
 class TextReaders:
     def __init__(self, expected_docs: int, cores: int | None = None) -> None:
         self.cores = min(cores or os.cpu_count() or 1, 8)
@@ -72,6 +78,11 @@ class TextReaders:
         wanted = set(with_results)
         self._scan_ids, self._scans = list(texts), None
         self._scanned = self._map(_scan, [(text, doc_id in wanted) for doc_id, text in texts.items()])
+
+    def scan_documents(self, docs: dict, stated: Iterable[str]) -> None:
+        """scan() of each document's text (doc_id -> a document with `.text`), with result sentences
+        for those without stored endpoint_results (`stated`: the doc_id of each stored row)."""
+        self.scan({doc_id: doc.text for doc_id, doc in docs.items()}, text_result_docs(docs, stated))
 
     def scans(self) -> dict[str, Scan]:
         """doc_id -> Scan of every text given to `scan` (waits for them)."""

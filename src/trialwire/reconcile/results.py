@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import TYPE_CHECKING, Iterable
 
 from ..text.literals import anchor_text, may_hold
 from .claims import Claim, ConflictRow, claim_values, decimals_of, propose, prov, rounds_to
 from .corpus import Corpus, canonical_drug, key
 from .identity import TrialIndex
+from .readers import Scan, text_result_docs
 from .resultfacts import result_rows, rows_in
 from .textfacts import body_text
-
-if TYPE_CHECKING:
-    from .readers import Scan
 
 SCOPE_CUES = [
     ("efficacy estimand", re.compile(r"\befficacy estimand", re.I)),
@@ -56,12 +53,6 @@ def _scope_cue(text: str | None) -> str | None:
         if text and rx.search(text):
             return label
     return None
-
-
-def text_result_docs(doc_ids: Iterable[str], stated: Iterable[str]) -> set[str]:
-    """The documents whose result figures are read from their text: those of `doc_ids` with no
-    stored endpoint_results rows (`stated`: the doc_id of each stored row)."""
-    return set(doc_ids) - set(stated)
 
 
 def _result_inputs(corpus: Corpus, trials: TrialIndex, scans: dict[str, Scan]) -> list[dict]:

@@ -17,7 +17,6 @@ from .credibility import load_credibility_model
 from .decisions import apply_alias_decisions, apply_conflict_decisions, load_decisions
 from .identity import TrialIndex
 from .readers import TextReaders
-from .results import text_result_docs
 
 
 @dataclass(frozen=True)
@@ -103,9 +102,7 @@ def reconcile(out: Path, decisions_path: Path | None = None, fingerprint: str | 
     store = Store(out)
     with TextReaders(store.count_rows("documents")) as readers:  # they start while the corpus loads
         sources = load_sources(store, model)
-        docs = sources[0]
-        stated = store.read("endpoint_results", ["doc_id"]).column("doc_id").to_pylist()
-        readers.scan({doc_id: doc.text for doc_id, doc in docs.items()}, text_result_docs(docs, stated))
+        readers.scan_documents(sources[0], store.read("endpoint_results", ["doc_id"]).column("doc_id").to_pylist())
         corpus = load_corpus(out, model, sources=sources)  # while the readers scan the texts
         trials = TrialIndex(corpus)
         alias_verdicts: list[AliasVerdict] = verdicts(corpus)
