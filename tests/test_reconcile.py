@@ -508,3 +508,48 @@ def test_a_pages_main_drug_counts_its_drug_mentions_and_nothing_else(tmp_path):
     corpus = load_corpus(tmp_path, load_credibility_model())
     assert corpus.main_drug[d] == "dupilumab"
     assert sorted((r["norm"], r["count"]) for r in corpus.facts["mentions"]) == [("dupilumab", 3)]
+
+
+def test_reconciliation_reads_texts_and_mentions_one_stored_file_at_a_time(tmp_path, monkeypatch):
+    """The documents table is nearly all text, and mentions are about 110 rows per document: read
+    whole, as Arrow and then as rows, they were most of reconciliation's peak memory. Both are now
+    read file by file; a newer version of a source still replaces its text, and a name's mention
+    counts add up across files."""
+    from trialwire.reconcile.corpus import load_corpus
+    from trialwire.reconcile.credibility import load_credibility_model
+    first = ("Dupilumab was compared with placebo in adults with moderate-to-severe atopic dermatitis; "
+             "dupilumab met its primary end point at week 16.")
+    revised = first + " The sponsor later corrected the enrolment figure."
+    other = "Lebrikizumab 250 mg every four weeks kept skin clearance in most patients at one year."
+    b = StoreBuilder(tmp_path, run_id="run-1")
+    old = b.doc("news/dupi.txt", first, url="https://www.pharmacytimes.com/view/dupi")
+    b.fact("drugs", old, "Dupilumab", drug="dupilumab", mention="Dupilumab", in_kb=True)
+    b.commit()
+    b = StoreBuilder(tmp_path, run_id="run-2", ingest_date=dt.date(2026, 1, 2))
+    new = b.doc("news/dupi.txt", revised, url="https://www.pharmacytimes.com/view/dupi", version=2,
+                previous_doc_id=old)
+    leb = b.doc("news/leb.txt", other, url="https://www.healio.com/news/leb")
+    b.fact("drugs", new, "Dupilumab", drug="dupilumab", mention="Dupilumab", in_kb=True)
+    b.fact("drugs", leb, "Lebrikizumab", drug="lebrikizumab", mention="Lebrikizumab", in_kb=True)
+    for _ in range(2):
+        b.fact("mentions", new, "dupilumab", label="DRUG", text="dupilumab", norm="dupilumab")
+    b.fact("mentions", leb, "Lebrikizumab", label="DRUG", text="Lebrikizumab", norm="lebrikizumab")
+    b.commit()
+    b = StoreBuilder(tmp_path, run_id="run-3", ingest_date=dt.date(2026, 1, 3))
+    b.texts[new] = revised  # one more stored file holding a mention of the same page
+    b.fact("mentions", new, "dupilumab", label="DRUG", text="dupilumab", norm="dupilumab")
+    b.commit()
+    assert len(Store(tmp_path).paths("mentions")) == 2
+
+    whole_read = Store.read
+    def read(self, table, columns=None):
+        assert table != "mentions", "mentions read whole"
+        assert table != "documents" or (columns is not None and "text" not in columns), "texts read whole"
+        return whole_read(self, table, columns)
+    monkeypatch.setattr(Store, "read", read)
+    corpus = load_corpus(tmp_path, load_credibility_model())
+    assert {d: doc.text for d, doc in corpus.docs.items()} == {new: revised, leb: other}
+    assert corpus.superseded == {new: [old]}
+    counts = sorted((r["doc_id"], r["norm"], r["count"]) for r in corpus.facts["mentions"])
+    assert counts == sorted([(new, "dupilumab", 3), (leb, "lebrikizumab", 1)])
+    assert corpus.main_drug == {new: "dupilumab", leb: "lebrikizumab"}

@@ -65,6 +65,30 @@ def test_corrupt_committed_file_is_reported_not_read(tmp_path):
         store.read("drugs")
 
 
+def test_table_read_file_by_file_keeps_order_and_a_bounded_lookahead(tmp_path, monkeypatch):
+    store = Store(tmp_path)
+    names = ["lecanemab", "donanemab", "tirzepatide", "lebrikizumab", "rocatinlimab", "dupilumab", "semaglutide"]
+    for i, name in enumerate(names):
+        w = store.begin(f"r{i}", date.today())
+        w.add("drugs", [drug_row(f"d{i}", name)])
+        w.commit()
+    decoded, in_memory, most = [], [0], [0]
+    read_part = Store._read_part
+    def counting(path, columns, schema):
+        decoded.append(path)
+        in_memory[0] += 1
+        most[0] = max(most[0], in_memory[0])
+        return read_part(path, columns, schema)
+    monkeypatch.setattr(Store, "_read_part", staticmethod(counting))
+    seen = []
+    for part in Store(tmp_path).read_parts("drugs", ["drug"], ahead=2):
+        seen.extend(part.column("drug").to_pylist())
+        in_memory[0] -= 1
+    assert most[0] == 2 and len(decoded) == len(names)  # each file once, never more than two held
+    assert seen == names == Store(tmp_path).read("drugs").column("drug").to_pylist()
+    assert list(Store(tmp_path / "empty").read_parts("drugs")) == []
+
+
 def test_corpus_table_replaced_atomically(tmp_path):
     store = Store(tmp_path)
     rows = [{"drug": "rocatinlimab", "alias": "AMG 451", "status": "confirmed", **RUN}]

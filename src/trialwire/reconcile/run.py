@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import __version__ as _version
+from ..memory import release_freed_memory
 from ..store import Store
 from .aliases import AliasVerdict, verdicts
 from .conflicts import ConflictRow, build_conflicts
@@ -104,11 +105,13 @@ def reconcile(out: Path, decisions_path: Path | None = None, fingerprint: str | 
         sources = load_sources(store, model)
         readers.scan_documents(sources[0], store.read("endpoint_results", ["doc_id"]).column("doc_id").to_pylist())
         corpus = load_corpus(out, model, sources=sources)  # while the readers scan the texts
+        release_freed_memory()  # the Arrow tables and rows the corpus was built from
         trials = TrialIndex(corpus)
         alias_verdicts: list[AliasVerdict] = verdicts(corpus)
         decisions = load_decisions(decisions_path or out / "decisions.yaml")
         applied = apply_alias_decisions(alias_verdicts, decisions)
         conflict_rows = build_conflicts(corpus, trials, alias_verdicts, readers)
+    release_freed_memory()  # the claims the conflicts were built from
     applied += apply_conflict_decisions(conflict_rows, decisions)
 
     run = _run_columns(out)

@@ -19,6 +19,7 @@ import os
 import shutil
 import signal
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -188,21 +189,40 @@ class Store:
 
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
         """The committed rows of a table, in its declared schema; a damaged file raises."""
-        spec = TABLES[table]
-        schema = spec.schema if columns is None else pa.schema([spec.schema.field(c) for c in columns])
-        def read_part(path: Path) -> pa.Table:
-            try:
-                return pq.read_table(path, columns=columns, schema=schema)
-            except (OSError, pa.ArrowInvalid) as exc:
-                raise CorruptOutput(f"{path}: {exc}") from exc
-
+        schema = self._schema(table, columns)
         paths = self.paths(table)
         if len(paths) < 8:
-            parts = [read_part(path) for path in paths]
+            parts = [self._read_part(path, columns, schema) for path in paths]
         else:  # a table of many small batch files: Arrow decodes without the GIL, so threads help
             with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-                parts = list(pool.map(read_part, paths))
+                parts = list(pool.map(lambda path: self._read_part(path, columns, schema), paths))
         return concat_parts(parts, schema)
+
+    def read_parts(self, table: str, columns: list[str] | None = None, ahead: int = 4) -> Iterator[pa.Table]:
+        """The committed rows of a table one file at a time, for a caller that keeps a little of
+        each: at most `ahead` files' columns are in memory at once, decoded by threads (as `read`
+        does) while the caller works on the one before."""
+        schema = self._schema(table, columns)
+        pending: deque = deque()
+        with ThreadPoolExecutor(max_workers=max(1, min(ahead, os.cpu_count() or 1))) as pool:
+            for path in self.paths(table):
+                pending.append(pool.submit(self._read_part, path, columns, schema))
+                if len(pending) >= ahead:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+
+    @staticmethod
+    def _schema(table: str, columns: list[str] | None) -> pa.Schema:
+        spec = TABLES[table]
+        return spec.schema if columns is None else pa.schema([spec.schema.field(c) for c in columns])
+
+    @staticmethod
+    def _read_part(path: Path, columns: list[str] | None, schema: pa.Schema) -> pa.Table:
+        try:
+            return pq.read_table(path, columns=columns, schema=schema)
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise CorruptOutput(f"{path}: {exc}") from exc
 
     def count_rows(self, table: str) -> int:
         """Committed rows of a table, from the Parquet footers (no column is read)."""
