@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
 from ..kb import name_key
-from ..store import Store
+from ..store import TABLES, Store
 
 
 def _latest_docs(docs: list[dict]) -> tuple[dict[str, dict], dict[str, dict]]:
@@ -24,7 +24,8 @@ def _latest_docs(docs: list[dict]) -> tuple[dict[str, dict], dict[str, dict]]:
 
 def build_view(store: Store, out: Path) -> dict:
     read = lambda t: store.read(t).to_pylist()  # noqa: E731
-    docs = read("documents")
+    # every column but the texts, which the report never shows (nearly all of the table's bytes)
+    docs = store.read("documents", [c for c in TABLES["documents"].schema.names if c != "text"]).to_pylist()
     by_id, latest = _latest_docs(docs)
     aliases, conflicts, registry = read("aliases"), read("conflicts"), read("trial_registry")
     for c in conflicts:
