@@ -116,7 +116,7 @@ def load_sources(store: Store, model: CredibilityModel) -> Sources:
     for row in store.read("documents", SOURCE_COLUMNS).to_pylist():
         by_source[row["source"]].append(row)
     newest, superseded = {}, {}
-    for source, versions in by_source.items():
+    for versions in by_source.values():
         versions.sort(key=lambda r: (r.get("version") or 1, r.get("ingested_at") or dt.datetime.min.replace(tzinfo=dt.timezone.utc)))
         row = newest[versions[-1]["doc_id"]] = versions[-1]
         older = [v["doc_id"] for v in versions[:-1] if v["doc_id"] != row["doc_id"]]
@@ -141,8 +141,8 @@ def load_sources(store: Store, model: CredibilityModel) -> Sources:
 
 def _texts(store: Store, wanted: Iterable[str]) -> dict[str, str]:
     """The text of each wanted document, read one stored file at a time: the texts are nearly all
-    of the documents table, and reading it whole as Arrow and then as rows held it three times
-    (at 25,000 documents, 0.4 GB more than the texts themselves)."""
+    of the documents table, and reading it whole, as Arrow and then as rows, left 148 MB more
+    resident at 25,000 documents (507 against 359 MB once the documents were loaded)."""
     wanted, texts = set(wanted), {}
     for part in store.read_parts("documents", ["doc_id", "text"]):
         for doc_id, text in zip(part.column("doc_id").to_pylist(), part.column("text").to_pylist()):
