@@ -84,7 +84,7 @@ def test_table_read_file_by_file_keeps_order_and_a_bounded_lookahead(tmp_path, m
     for part in Store(tmp_path).read_parts("drugs", ["drug"], ahead=2):
         seen.extend(part.column("drug").to_pylist())
         in_memory[0] -= 1
-    assert most[0] == 2 and len(decoded) == len(names)  # each file once, never more than two held
+    assert most[0] <= 2 and len(decoded) == len(names)  # each file once, never more than two held
     assert seen == names == Store(tmp_path).read("drugs").column("drug").to_pylist()
     assert list(Store(tmp_path / "empty").read_parts("drugs")) == []
 
