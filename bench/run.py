@@ -49,9 +49,9 @@ os.environ.setdefault("PYTHONWARNINGS", "ignore")
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import re  # noqa: E402
 import multiprocessing as mp  # noqa: E402
 import platform  # noqa: E402
+import re  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402

@@ -118,7 +118,8 @@ def load_sources(store: Store, model: CredibilityModel) -> Sources:
     newest, superseded = {}, {}
     for versions in by_source.values():
         versions.sort(key=lambda r: (r.get("version") or 1, r.get("ingested_at") or dt.datetime.min.replace(tzinfo=dt.timezone.utc)))
-        row = newest[versions[-1]["doc_id"]] = versions[-1]
+        row = versions[-1]
+        newest[row["doc_id"]] = row
         older = [v["doc_id"] for v in versions[:-1] if v["doc_id"] != row["doc_id"]]
         if older:
             superseded[row["doc_id"]] = older

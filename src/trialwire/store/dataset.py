@@ -34,6 +34,7 @@ from ..paths import STORE_MANIFEST
 from .schemas import TABLES, TableSpec
 
 MANIFEST = STORE_MANIFEST
+READ_THREADS = 8  # files `read` decodes at once
 
 
 def fault_point(name: str) -> None:
@@ -189,19 +190,14 @@ class Store:
 
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
         """The committed rows of a table, in its declared schema; a damaged file raises."""
-        schema = self._schema(table, columns)
-        paths = self.paths(table)
-        if len(paths) < 8:
-            parts = [self._read_part(path, columns, schema) for path in paths]
-        else:  # a table of many small batch files: Arrow decodes without the GIL, so threads help
-            with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-                parts = list(pool.map(lambda path: self._read_part(path, columns, schema), paths))
-        return concat_parts(parts, schema)
+        parts = list(self.read_parts(table, columns, ahead=READ_THREADS))
+        return concat_parts(parts, self._schema(table, columns))
 
     def read_parts(self, table: str, columns: list[str] | None = None, ahead: int = 4) -> Iterator[pa.Table]:
         """The committed rows of a table one file at a time, for a caller that keeps a little of
-        each: at most `ahead` files' columns are in memory at once, decoded by threads (as `read`
-        does) while the caller works on the one before."""
+        each: at most `ahead` files' columns are in memory at once, decoded by threads while the
+        caller works on the one before (a table is many small batch files, and Arrow decodes
+        without the GIL)."""
         schema = self._schema(table, columns)
         pending: deque = deque()
         with ThreadPoolExecutor(max_workers=max(1, min(ahead, os.cpu_count() or 1))) as pool:
