@@ -216,8 +216,12 @@ def cmd_reconcile(a: argparse.Namespace) -> int:
 
 def cmd_report(a: argparse.Namespace) -> int:
     from .report import write_report
-    for path in write_report(a.out):
+    paths = write_report(a.out)
+    for path in paths:
         print(path)
+    pages = paths[0].parent / "drugs"
+    if pages.is_dir():
+        print(f"{pages}/ ({sum(1 for _ in pages.glob('*.html')):,} drug pages, linked from report.html)")
     return 0
 
 
