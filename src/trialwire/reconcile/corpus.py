@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Iterable
 
 from ..kb import DrugKB, load_kb, name_key
-from ..store import Store
+from ..store import TABLES, Store
 from .credibility import CredibilityModel, assess_source, url_host
 
-# The fact tables reconciliation reads. Endpoints, conditions and adverse events are not compared
-# across sources (endpoint results are); they are 40% of the fact rows, and loading them cost
-# memory and time for nothing.
-FACT_TABLES = ["drugs", "drug_aliases", "trials", "sample_sizes", "doses", "endpoint_results", "mentions"]
+# The fact tables reconciliation reads as rows. Endpoints, conditions and adverse events are not
+# compared across sources (endpoint results are); they are 40% of the fact rows, and loading them
+# cost memory and time for nothing. Mentions are only counted (`mention_counts`).
+FACT_TABLES = ["drugs", "drug_aliases", "trials", "sample_sizes", "doses", "endpoint_results"]
 
 
 @dataclass
@@ -55,7 +55,7 @@ class SourceDoc:
 class Corpus:
     docs: dict[str, SourceDoc]  # newest version per source only
     superseded: dict[str, list[str]]  # newest doc_id -> older doc_ids at the same source
-    facts: dict[str, list[dict]]  # table -> rows of newest versions
+    facts: dict[str, list[dict]]  # table -> rows of newest versions (FACT_TABLES)
     kb: DrugKB
     model: CredibilityModel
     main_drug: dict[str, str | None] = field(default_factory=dict)
@@ -99,14 +99,13 @@ def load_corpus(out: Path, model: CredibilityModel, kb: DrugKB | None = None, so
     facts = {}
     shared: dict[str, str] = {}  # one str object per distinct sentence, doc_id, run_id...
     for table in FACT_TABLES:
-        facts[table] = [_share_strings(r, shared) for r in _read_facts(store, table).to_pylist()
-                        if r["doc_id"] in docs]
+        facts[table] = [_share_strings(r, shared) for r in _read_facts(store, table).to_pylist() if r["doc_id"] in docs]
     for table in ("drugs", "drug_aliases", "doses", "endpoint_results", "trials"):
         for r in facts[table]:
             if r.get("drug"):
                 r["drug"] = canonical_drug(r["drug"], kb)
     corpus = Corpus(docs, superseded, facts, kb, model)
-    corpus.main_drug = _main_drugs(corpus)
+    corpus.main_drug = _main_drugs(corpus, mention_counts(store, docs))
     return corpus
 
 
@@ -152,7 +151,14 @@ def _texts(store: Store, wanted: Iterable[str]) -> dict[str, str]:
     return texts
 
 
-SHARED_COLUMNS = ("doc_id", "sentence", "run_id", "pipeline_version", "component", "drug", "trial")
+SHARED_COLUMNS = ("doc_id", "sentence", "drug", "trial")
+# Columns that no step of reconciliation reads (provenance it does not quote, fields it does not
+# compare). Left out, most rows fit Python's smaller dict (up to 10 keys: 272 bytes; 11 to 21: 464;
+# a trials row had 22: 832).
+UNUSED_COLUMNS = frozenset({
+    "sent_index", "component", "assertion", "run_id", "pipeline_version",  # provenance
+    "kb_id", "in_kb", "asserted_by", "eudract_id", "isrctn_id", "jrct_id", "arm_sizes", "randomization_ratio",
+    "ratio_matches_arms", "is_loading", "schedule_weeks", "text", "p_value"})
 
 
 def _share_strings(row: dict, shared: dict[str, str]) -> dict:
@@ -170,38 +176,40 @@ DRUG_LABELS = ["DRUG", "DRUG_CANDIDATE"]
 
 
 def _read_facts(store: Store, table: str):
-    """A fact table as Arrow. Mentions (about 110 per document, each with its sentence) are read as
-    the drug mentions that `_main_drugs` counts, one row per document and name with its `count`:
-    as Python rows with every column they would take gigabytes at 10,000 documents (one row per
-    mention, a third of a gigabyte), and reconciliation uses nothing else."""
-    if table != "mentions":
-        return store.read(table)
+    """A fact table as Arrow, without the columns reconciliation never reads."""
+    return store.read(table, [c for c in TABLES[table].schema.names if c not in UNUSED_COLUMNS])
+
+
+def mention_counts(store: Store, docs: Iterable[str]) -> dict[str, Counter]:
+    """How often each document mentions each drug name (`norm`), for the documents in `docs`.
+    Mentions are about 110 rows per document, each with its sentence: as Python rows with every
+    column they took gigabytes at 10,000 documents, and as one row per document and name still
+    49 MB at 25,000. So they are counted in Arrow, one stored file at a time, and only the counts
+    of known documents are kept."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    labels = pa.array(DRUG_LABELS)
-    counted = []  # counted file by file: the whole column set is 90 MB of Arrow at 10,000 documents
-    for part in store.read_parts(table, MENTION_COLUMNS):
+    labels, wanted = pa.array(DRUG_LABELS), set(docs)
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for part in store.read_parts("mentions", MENTION_COLUMNS):
         drugs = part.filter(pc.is_in(part["label"], value_set=labels))
-        counted.append(drugs.group_by(["doc_id", "norm"], use_threads=False).aggregate([("label", "count")])
-                       .rename_columns(["doc_id", "norm", "count"]))
-    if not counted:
-        return pa.table({"doc_id": pa.array([], pa.string()), "norm": pa.array([], pa.string()),
-                         "count": pa.array([], pa.int64())})
-    # a document's mentions are in one file; summed again in case a store holds them in several
-    total = pa.concat_tables(counted).group_by(["doc_id", "norm"], use_threads=False).aggregate([("count", "sum")])
-    return total.rename_columns(["doc_id", "norm", "count"])
+        counted = drugs.group_by(["doc_id", "norm"], use_threads=False).aggregate([("label", "count")])
+        # a document's mentions are in one file, but a store may hold them in several: they add up
+        for doc_id, norm, n in zip(*(counted.column(c).to_pylist() for c in ("doc_id", "norm", "label_count"))):
+            if doc_id in wanted and norm:
+                counts[doc_id][norm] += n
+    return counts
 
 
-def _main_drugs(corpus: Corpus) -> dict[str, str | None]:
+def _main_drugs(corpus: Corpus, mentions: dict[str, Counter]) -> dict[str, str | None]:
     """The drug a document is mostly about: most mentioned drug (drugs table order breaks ties)."""
     counts: dict[str, Counter] = defaultdict(Counter)
     for r in corpus.facts["drugs"]:
         counts[r["doc_id"]][r["drug"]] += 1
-    for r in corpus.facts["mentions"]:
-        if r.get("norm"):
-            drug = canonical_drug(r["norm"], corpus.kb)
-            if drug in counts[r["doc_id"]]:
-                counts[r["doc_id"]][drug] += r["count"]
+    for doc_id, names in mentions.items():
+        for norm, n in names.items():
+            drug = canonical_drug(norm, corpus.kb)
+            if drug in counts[doc_id]:
+                counts[doc_id][drug] += n
     for doc_id, doc in corpus.docs.items():
         # text frequency of each listed drug's known names gives a better tie-break than order
         low = doc.text.lower() if counts[doc_id] else ""
