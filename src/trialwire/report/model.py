@@ -69,6 +69,7 @@ def _cap_values(conflict: dict, docs: dict[str, dict]) -> None:
         ranked = most_credible_first(v.get("sources") or [], docs)
         v["sources_shown"], v["sources_more"] = ranked[:QUOTES_PER_VALUE], len(ranked[QUOTES_PER_VALUE:])
         v["documents"] = len({s.get("doc_id") for s in v.get("sources") or []})
+        v.pop("sources", None)  # the rest are never shown: at 25,000 documents they held 1,000s per value
     proposed = conflict.get("proposed_value")
     values = sorted(conflict["values"], key=lambda v: (proposed is None or str(v.get("value")) != str(proposed),
                                                        -(v.get("weight") or 0.0), -v["documents"]))
@@ -125,8 +126,7 @@ def build_view(store: Store, out: Path) -> dict:
         c["values"] = _json_list(c.get("values_json"))
         _cap_values(c, by_id)
     for t in registry:
-        t["evidence"] = _json_list(t.get("link_evidence"))
-        t["links"] = _link_groups(t["evidence"], by_id)
+        t["links"] = _link_groups(_json_list(t.get("link_evidence")), by_id)
     for a in aliases:
         _cap_alias_docs(a, by_id)
 
