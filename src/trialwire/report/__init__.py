@@ -10,12 +10,12 @@ external resources) and every piece of article text passes through html.escape.
 """
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..store import Store
+from ..store.dataset import fsync_write
 from . import html, markdown
 from .model import build_view, source_chunks
 
@@ -25,9 +25,7 @@ ONE_PAGE_CHARS = 2_000_000
 
 
 def _write(path: Path, body: str) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(body, encoding="utf-8")
-    os.replace(tmp, path)
+    fsync_write(path, body.encode("utf-8"))
     return path
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ..paths import PROJ_ROOT
-from .model import doc_label, source_chunks
+from .model import doc_label, sources_in_order
 
 STATUS_COLOURS = {"confirmed": "#1a7f37", "corroborated": "#0969da", "unverified": "#cf222e"}
 KIND_COLOURS = {"conflict": "#8250df", "update": "#9a6700", "scope": "#1b7c83", "rounding": "#57606a"}
@@ -238,7 +238,7 @@ def render_index(view: dict, sections: list[str] | None) -> str:
         parts.extend(sections)
     parts.append(other)
     if inline:
-        parts.append(_sources_table(source_chunks(view, len(view["latest"]) or 1)[0]))
+        parts.append(_sources_table(sources_in_order(view)))
     return _page("trialwire report", _header(view, "trialwire reconciliation report"), "".join(parts))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from .model import doc_label, source_chunks
+from .model import doc_label, sources_in_order
 
 
 def md(value) -> str:
@@ -110,7 +110,7 @@ def render_index(view: dict, sections: list[str] | None) -> str:
         lines += ["## Other trials and conflicts", "", *_trials(view, view["unassigned_trials"]), ""]
         for x in view["other_conflicts"]:
             lines += _conflict(view, x)
-    lines += _sources(view, source_chunks(view, len(view["latest"]) or 1)[0]) if inline else ["Sources: [sources/1.md](sources/1.md)"]
+    lines += _sources(view, sources_in_order(view)) if inline else ["Sources: [sources/1.md](sources/1.md)"]
     return "\n".join(lines) + "\n"
 
 

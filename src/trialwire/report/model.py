@@ -198,10 +198,14 @@ def build_view(store: Store, out: Path) -> dict:
     }
 
 
-def source_chunks(view: dict, per_page: int | None = None) -> list[list[tuple[str, dict]]]:
-    """The newest version of every source, by source, cut into pages (at least one, maybe empty)."""
-    rows = sorted(view["latest"].items(), key=lambda kv: str(kv[1].get("source")))
-    per_page = per_page or SOURCES_PER_PAGE
+def sources_in_order(view: dict) -> list[tuple[str, dict]]:
+    """(doc_id, document) for the newest version of every source, by source."""
+    return sorted(view["latest"].items(), key=lambda kv: str(kv[1].get("source")))
+
+
+def source_chunks(view: dict) -> list[list[tuple[str, dict]]]:
+    """sources_in_order cut into pages of SOURCES_PER_PAGE (at least one, maybe empty)."""
+    rows, per_page = sources_in_order(view), SOURCES_PER_PAGE
     return [rows[i:i + per_page] for i in range(0, len(rows), per_page)] or [[]]
 
 
