@@ -394,6 +394,41 @@ def test_each_text_is_split_into_sentences_once(tmp_path, monkeypatch):
     assert ("other", "conflict") in found  # double-blind against open-label, a text claim
 
 
+def test_texts_are_released_once_read_and_results_still_come_from_them(tmp_path, monkeypatch):
+    """Texts are most of the corpus's memory after the facts. Those no later step reads are dropped
+    when the conflicts start; the ones whose result figures are read from the text (no stored
+    endpoint_results) after those figures are read, before the claims are compared."""
+    from trialwire.reconcile import conflicts
+    b = StoreBuilder(tmp_path)
+    stated = b.doc("a.txt", "In SURMOUNT-1, tirzepatide 15 mg gave a mean weight loss of 22.5% at 72 weeks.",
+                   url="https://a.example.com/1")
+    unstated = b.doc("b.txt", "In SURMOUNT-1, tirzepatide 15 mg gave a mean weight loss of 20.9% at 72 weeks.",
+                     url="https://b.example.com/2")
+    for doc in (stated, unstated):
+        b.fact("drugs", doc, "irzepatide", drug="tirzepatide", in_kb=True)
+        b.fact("trials", doc, "SURMOUNT-1", trial="SURMOUNT-1", phase="3")
+    b.fact("endpoint_results", stated, "22.5%", drug="tirzepatide", trial="SURMOUNT-1", endpoint="body weight change",
+           value=22.5, unit="%", arm="15 mg", timepoint_weeks=72)
+    b.commit()
+    held = {}
+    real_results, real_claims = conflicts.endpoint_result_rows, conflicts.text_fact_claims
+
+    def results_spy(corpus, *args):
+        held["reading results"] = {d: doc.text is not None for d, doc in corpus.docs.items()}
+        return real_results(corpus, *args)
+
+    def claims_spy(corpus, *args):
+        held["comparing"] = {d: doc.text is not None for d, doc in corpus.docs.items()}
+        return real_claims(corpus, *args)
+    monkeypatch.setattr(conflicts, "endpoint_result_rows", results_spy)
+    monkeypatch.setattr(conflicts, "text_fact_claims", claims_spy)
+    reconcile(tmp_path)
+    assert held["reading results"] == {stated: False, unstated: True}
+    assert held["comparing"] == {stated: False, unstated: False}
+    res = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "endpoint_result"]
+    assert {v["value"] for r in res for v in json.loads(r["values_json"])} == {"22.5% (15 mg)", "20.9% (15 mg)"}
+
+
 def test_efficacy_estimand_is_a_scope_difference(tmp_path):
     b = StoreBuilder(tmp_path)
     a = b.doc("a.txt", "For the efficacy estimand, SURMOUNT-1 weight loss with 15 mg was 22.5% at 72 weeks.",

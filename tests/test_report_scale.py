@@ -114,7 +114,9 @@ def test_large_store_gets_a_page_per_drug_and_pages_of_sources(tmp_path, monkeyp
     assert links == ["drugs/guselkumab.html", "drugs/rocatinlimab.html", "drugs/tildrakizumab.html"]
     for link in links:
         page = (folder / link).read_text()
-        assert '<a href="../report.html">All drugs</a>' in page and (folder / link).with_suffix(".md").exists()
+        assert '<a href="../report.html">All drugs</a>' in page and '<a href="../sources/1.html">Sources</a>' in page
+        md_page = (folder / link).with_suffix(".md").read_text()
+        assert "[All drugs](../report.md)" in md_page and "[Sources](../sources/1.md)" in md_page
     page = (folder / "drugs" / "rocatinlimab.html").read_text()
     assert "ROCKET-IGNITE enrolled 769 participants" in page and "1 trials" in page
     # 26 sources, 10 to a page

@@ -21,7 +21,7 @@ from .claims import (UNNAMED, Claim, ConflictRow, claim_values, conflict_id, fmt
                      norm_qualifier, propose, prov, support_text)
 from .corpus import Corpus, key
 from .identity import TrialIndex
-from .readers import Items, Scan, TextReaders
+from .readers import Items, Scan, TextReaders, text_result_docs
 from .results import endpoint_result_rows
 from .textfacts import age_groups
 
@@ -276,17 +276,25 @@ def _population_scope_text(claims: list[Claim]) -> str:
 
 
 def build_conflicts(corpus: Corpus, trials: TrialIndex, verdicts: list[AliasVerdict],
-                    readers: TextReaders | None = None) -> list[ConflictRow]:
-    """`readers`: started by the caller, and scanning the texts (see readers.py); by default, started here."""
+                    readers: TextReaders | None = None, release_texts: bool = False) -> list[ConflictRow]:
+    """`readers`: started by the caller, and scanning the texts (see readers.py); by default, started here.
+    `release_texts`: drop the corpus's texts once read (Corpus.release_texts): once the readers have
+    them, all but those whose result figures are read here; after that, the rest. Reconciliation's
+    memory peaks while the readers' scans come back and after."""
     with (readers or TextReaders(len(corpus.docs))) as readers:
+        stated = [r["doc_id"] for r in corpus.facts["endpoint_results"]]
         if not readers.scanning:
-            readers.scan_documents(corpus.docs, (r["doc_id"] for r in corpus.facts["endpoint_results"]))
+            readers.scan_documents(corpus.docs, stated)
+        if release_texts:
+            corpus.release_texts(keep=text_result_docs(corpus.docs, stated))
         claims = (sample_size_claims(corpus, trials) + phase_claims(trials)
                   + dose_claims(corpus, trials) + population_claims(corpus, trials))
         rows = nct_rows(corpus, trials)
         scans = readers.scans()
         text_read = readers.read(text_reading(corpus, trials, scans))
         rows += endpoint_result_rows(corpus, trials, scans)
+        if release_texts:
+            corpus.release_texts()
         claims += text_fact_claims(corpus, trials, text_read())
     weak = float(corpus.model.setting("aliases", "weak_confidence", 0.5))
     groups: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)

@@ -110,7 +110,7 @@ def reconcile(out: Path, decisions_path: Path | None = None, fingerprint: str | 
         alias_verdicts: list[AliasVerdict] = verdicts(corpus)
         decisions = load_decisions(decisions_path or out / "decisions.yaml")
         applied = apply_alias_decisions(alias_verdicts, decisions)
-        conflict_rows = build_conflicts(corpus, trials, alias_verdicts, readers)
+        conflict_rows = build_conflicts(corpus, trials, alias_verdicts, readers, release_texts=True)
     release_freed_memory()  # the claims the conflicts were built from
     applied += apply_conflict_decisions(conflict_rows, decisions)
 

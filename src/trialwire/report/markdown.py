@@ -115,7 +115,8 @@ def render_index(view: dict, sections: list[str] | None) -> str:
 
 
 def render_drug_page(view: dict, section: str, drug: dict) -> str:
-    return f"# trialwire reconciliation report: {md(drug['drug'])}\n\nGenerated {view['generated']} from the stored tables. [All drugs](../report.md)\n\n" + section
+    return (f"# trialwire reconciliation report: {md(drug['drug'])}\n\nGenerated {view['generated']} from the stored tables. "
+            "[All drugs](../report.md) · [Sources](../sources/1.md)\n\n" + section)
 
 
 def render_sources_page(view: dict, chunks: list[list[tuple[str, dict]]], number: int) -> str:

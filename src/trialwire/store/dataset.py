@@ -30,6 +30,7 @@ from typing import Iterable, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..memory import release_freed_memory
 from ..paths import STORE_MANIFEST
 from .schemas import TABLES, TableSpec
 
@@ -278,7 +279,9 @@ class Store:
         """Replace corpus table `table` atomically. Rows (any iterable of dicts) are converted and
         written CORPUS_CHUNK_ROWS at a time, so a table never exists whole as Python rows and as
         Arrow at once: at 10,000 documents the conflicts' evidence is 36 MB of JSON, and writing it
-        in one piece raised reconciliation's peak memory by 140 MB."""
+        in one piece raised reconciliation's peak memory by 140 MB. Each written chunk's memory is
+        given back (release_freed_memory): glibc kept it instead of reusing it for the next chunk,
+        and at 25,000 documents RSS grew by 150 MB over the writing of the conflicts."""
         spec = TABLES[table]
         assert not spec.per_document, f"{table} is a per-document table"
         self.root.mkdir(parents=True, exist_ok=True)
@@ -289,6 +292,8 @@ class Store:
             with pq.ParquetWriter(tmp, spec.schema) as writer:
                 for data in chunks:
                     writer.write_table(data.cast(spec.schema) if not data.schema.equals(spec.schema) else data)
+                    del data
+                    release_freed_memory()
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
         except BaseException:
