@@ -445,6 +445,41 @@ def test_efficacy_estimand_is_a_scope_difference(tmp_path):
     assert "estimand" in res[0]["resolution"]
 
 
+def test_unlabelled_figures_that_repeat_an_estimand_are_compared_with_it(tmp_path):
+    """A page that names no analysis but copies the efficacy estimand's 15 mg figure is reporting
+    that analysis: its different 5 mg figure is a conflict, not a scope difference. A page that
+    repeats none of the estimand's figures stays apart, as a scope difference."""
+    efficacy = "For the efficacy estimand, SURMOUNT-1 weight loss was 16.0% with 5 mg and 22.5% with 15 mg at 72 weeks."
+    pages = {"copies": "In SURMOUNT-1, weight loss at 72 weeks was 13.0% with 5 mg and 22.5% with 15 mg.",
+             "apart": "In SURMOUNT-1, weight loss at 72 weeks was 15.0% with 5 mg and 20.9% with 15 mg."}
+    found = {}
+    for name, text in pages.items():
+        out = tmp_path / name
+        b = StoreBuilder(out)
+        docs = [b.doc("a.txt", efficacy, url="https://a.example.com/1"),
+                b.doc("b.txt", text, url=f"https://{name}.example.org/2")]
+        for doc in docs:
+            b.fact("drugs", doc, "weight", drug="tirzepatide", in_kb=True)
+            b.fact("trials", doc, "SURMOUNT-1", trial="SURMOUNT-1", phase="3")
+        b.commit()
+        reconcile(out)
+        found[name] = [r for r in rows(out, "conflicts") if r["attribute"] == "endpoint_result"]
+    (copies,), (apart,) = found["copies"], found["apart"]
+    assert copies["kind"] == "conflict" and copies["proposed_value"] in ("16% (5 mg)", "22.5% (15 mg)")
+    assert "copies.example.org names no analysis but repeats the efficacy estimand's figure" in copies["resolution"]
+    assert {v["value"] for v in json.loads(copies["values_json"])} >= {"13% (5 mg)", "16% (5 mg)"}
+    assert apart["kind"] == "scope" and "efficacy estimand vs whole trial" in apart["resolution"]
+
+
+def test_a_figure_takes_the_dose_that_follows_it():
+    """'16.0% with 5 mg and 22.5% with 15 mg': each figure's arm is the dose after it, not the
+    nearest dose before it (which gave 22.5% to 5 mg)."""
+    from trialwire.reconcile.resultfacts import result_rows
+    text = "In SURMOUNT-1, weight loss at 72 weeks was 16.0% with 5 mg and 22.5% with 15 mg."
+    found = {(r["value"], r["arm"]) for r in result_rows(text, "d", "tirzepatide", [], ["SURMOUNT-1"])}
+    assert found == {(16.0, "5 mg"), (22.5, "15 mg")}
+
+
 def test_excluded_population_vs_effect_claim(tmp_path):
     b = StoreBuilder(tmp_path)
     trial = b.doc("a.txt", "The SURMOUNT-1 study enrolled 2,539 adults with obesity who do not have diabetes.",

@@ -70,7 +70,9 @@ def _arm(sent: str, start: int, end: int, next_start: int, prev_end: int) -> str
     before = sent[max(clause_start, 0):start]
     if re.search(r"^\W{0,3}(?:\w+\W+){0,5}?(?:the\s)?placebo\b", after, re.I) or re.search(r"placebo\W{0,3}\(?\s*$", before, re.I):
         return "placebo"
-    m = re.match(r"^\s*\(([^)]*)\)", after) or re.match(r"^[^%]*?(?:with|on|for|in) the\s[^%]{0,20}", after)
+    # "22.5% (15 mg)", "22.5% with the highest dose (15 mg)", "22.5% with 15 mg"
+    m = (re.match(r"^\s*\(([^)]*)\)", after) or re.match(r"^[^%]*?(?:with|on|for|in) the\s[^%]{0,20}", after)
+         or re.match(r"^\s*(?:with|on|at)\s+[^%,;]{0,12}", after))
     if m:
         d = DOSE.search(m.group(0)) or DOSE_WORDS.search(m.group(0))
         if d:

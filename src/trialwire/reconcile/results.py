@@ -27,6 +27,7 @@ SCOPE_CUES = [
         r"\bcombined (?:analysis|data|results)\b|\bacross (?:both|the two|two|all) (?:trials|studies)\b", re.I)),
     ("subgroup", re.compile(r"\bsubgroup\b|\bsub-group\b|\bpost[- ]hoc\b|\bin (?:the )?subset\b", re.I)),
 ]
+UNSTATED_LEVEL = "whole trial"  # a figure whose sentence names no analysis
 DOSE_IN_ARM = re.compile(r"(\d+(?:\.\d+)?)\s*(mg/kg|mg|mcg|µg|g)\b", re.I)
 
 
@@ -89,7 +90,7 @@ def endpoint_result_claims(corpus: Corpus, trials: TrialIndex, scans: dict[str, 
         sentence = r.get("sentence")
         if sentence not in cues:
             cues[sentence] = _scope_cue(sentence)
-        level = cues[sentence] or "whole trial"
+        level = cues[sentence] or UNSTATED_LEVEL
         ident = trials.lookup(r.get("trial"))
         if ident is None and not r.get("trial"):
             doc_trials = trials.trials_of_doc(r["doc_id"])
@@ -146,16 +147,45 @@ def _probe(k: tuple) -> Claim:
     return Claim("", "", "", "", "", "", arm=k[0], num=k[1], decimals=k[2], qualifier=k[3])
 
 
-def _result_conflict(claims: list[Claim], focus: set[int] | None = None) -> bool:
+def read_as_stated(claims: list[Claim]) -> dict[str, str]:
+    """doc_id -> the named analysis (an estimand, pooled, a subgroup) that a document's unlabelled
+    figures are compared in: the one whose figure for the same arm another document states and this
+    one repeats, when there is exactly one such analysis. A page that copies the efficacy
+    estimand's 22.5% for 15 mg without naming it is reporting that analysis, so its other 15 mg
+    figure contradicts the estimand's instead of standing apart as the whole trial's."""
+    stated: dict[tuple, set[str]] = defaultdict(set)  # (arm, num, decimals, qualifier, level) -> documents
+    for c in claims:
+        if c.level != UNSTATED_LEVEL and c.arm:
+            stated[(c.arm, c.num, c.decimals, c.qualifier, c.level)].add(c.doc_id)
+    if not stated:
+        return {}
+    levels: dict[str, set[str]] = defaultdict(set)
+    for (arm, num, dec, qual), docs in _distinct([c for c in claims if c.level == UNSTATED_LEVEL and c.arm]).items():
+        probe = _probe((arm, num, dec, qual))
+        for (s_arm, *rest, level), s_docs in stated.items():
+            if s_arm == arm and _agree(probe, _probe((s_arm, *rest))):
+                for doc in docs:
+                    if s_docs - {doc}:
+                        levels[doc].add(level)
+    return {doc: next(iter(found)) for doc, found in levels.items() if len(found) == 1}
+
+
+def _result_conflict(claims: list[Claim], focus: set[int] | None = None,
+                     read_as: dict[str, str] | None = None) -> bool:
     """Two documents disagree at the same level: another document gives the same arm and none of
     its figures matches, or a figure with no arm matches no active-arm figure of the other
-    documents. Works on distinct values per level, so the cost grows with values, not pairs of claims."""
+    documents. `read_as`: the level of each document's unlabelled figures (read_as_stated). Works
+    on distinct values per level, so the cost grows with values, not pairs of claims."""
+    read_as = read_as or {}
+
+    def level_of(c: Claim) -> str:
+        return read_as.get(c.doc_id, c.level) if c.level == UNSTATED_LEVEL else c.level
     by_level: dict[str, list[Claim]] = defaultdict(list)
     for c in claims:
-        by_level[c.level].append(c)
+        by_level[level_of(c)].append(c)
     focus_keys = None
     if focus is not None:
-        focus_keys = {(c.level, c.arm, c.num, c.decimals, c.qualifier, c.doc_id) for c in claims if id(c) in focus}
+        focus_keys = {(level_of(c), c.arm, c.num, c.decimals, c.qualifier, c.doc_id) for c in claims if id(c) in focus}
     for level, group in by_level.items():
         values = _distinct(group)
         probes = {k: _probe(k) for k in values}
@@ -219,11 +249,22 @@ def endpoint_result_rows(corpus: Corpus, trials: TrialIndex, scans: dict[str, Sc
     return rows
 
 
+def _origin(corpus: Corpus, doc_id: str) -> str:
+    doc = corpus.doc(doc_id)
+    return doc.origin if doc else doc_id
+
+
 def _result_row(cs: list[Claim], corpus: Corpus, focus: set[int] | None) -> ConflictRow | None:
     if len({c.doc_id for c in cs}) < 2 or len({c.value for c in cs}) < 2:
         return None
+    read_as = read_as_stated(cs)
     if _result_conflict(cs, focus):
         kind, why = "conflict", "Sources report different results for the same endpoint, timepoint and arm."
+    elif read_as and _result_conflict(cs, focus, read_as):
+        kind, why = "conflict", (
+            "Sources report different results for the same endpoint, timepoint and arm in the same analysis: "
+            + "; ".join(f"{_origin(corpus, d)} names no analysis but repeats the {level}'s figure"
+                        for d, level in sorted(read_as.items())) + ", so its figures are read as that analysis.")
     elif focus is not None:
         return None  # unattributed figures that agree with some trial figure: nothing to report
     else:
