@@ -94,3 +94,16 @@ def test_clinical_remission_repeated_at_another_week(nlp):
     got = endpoints(nlp, "The primary end point was clinical remission at week 12, assessed with the modified Mayo "
                          "score. In the maintenance trial, 49.9% of patients were in clinical remission at week 40.")
     assert {w for n, w in got if n == "Mayo score"} == {12, 40}
+
+
+def test_a_result_is_for_the_drug_its_sentence_names(nlp):
+    """On a page about one drug, a figure whose sentence names only a comparator drug is that
+    drug's; where the sentence names the page's drug, or no drug, it stays the page's."""
+    text = ("Tirzepatide helped adults with obesity lose weight in SURMOUNT-1. People taking tirzepatide 15 mg "
+            "averaged 20.9% weight loss at 72 weeks. Compare that to semaglutide, whose users averaged "
+            "14.9% weight loss over a similar period. Tirzepatide plus diet gave 22.5% weight loss in the "
+            "efficacy analysis. The trial's completers averaged 19.5% weight loss.")
+    got = {(r.value, r.drug) for r in doc_to_records(nlp(text), "t") if r.table == "endpoint_results"}
+    assert (14.9, "semaglutide") in got
+    assert {(20.9, "tirzepatide"), (22.5, "tirzepatide"), (19.5, "tirzepatide")} <= got
+    assert all(drug == "tirzepatide" for value, drug in got if value != 14.9)

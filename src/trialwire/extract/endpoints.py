@@ -10,8 +10,23 @@ from .records import Endpoint, EndpointResult, Record
 ROLE_RANK = {"co-primary": 0, "primary": 1, "key secondary": 2, "secondary": 3, "safety": 4, None: 9}
 
 
+def result_drug(drug_mentions: list, index: SentenceIndex, start: int, main: str | None) -> str | None:
+    """The drug a result figure at `start` is for: the page's `main` drug when its sentence names
+    it or names no drug; otherwise a drug the sentence does name, the last before the figure, else
+    the first after it ("Compare that to semaglutide, which averaged 14.9%" is semaglutide's
+    figure on a tirzepatide page). `drug_mentions`: in text order."""
+    lo, hi = index.bounds[index.locate(start)[0]]
+    named = [m for m in drug_mentions if lo <= m.start_char < hi]
+    if not named or any(m.norm == main for m in named):
+        return main
+    before = [m for m in named if m.start_char < start]
+    return (before[-1] if before else named[0]).norm
+
+
 def endpoint_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
-    drugs = [m.norm for m in mentions(doc) if m.label == "DRUG" and m.norm]
+    named = [m for m in mentions(doc) if m.label == "DRUG" and m.norm]
+    drug_mentions = sorted(named, key=lambda m: m.start_char)
+    drugs = [m.norm for m in named]
     # most mentioned; a tie goes to the first mentioned (a set's order changes with the hash seed)
     top_drug = max(dict.fromkeys(drugs), key=drugs.count) if drugs else None
     rows: dict[tuple, dict] = {}
@@ -41,5 +56,6 @@ def endpoint_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record
         out.append(EndpointResult(index.prov(doc_id, m.start_char, m.end_char, m.component, m.confidence),
                                   endpoint=d.get("endpoint"), arm=d.get("arm"), value=d.get("value"), unit=d.get("unit"),
                                   comparator=d.get("comparator"), comparator_value=d.get("comparator_value"),
-                                  p_value=d.get("p_value"), timepoint_weeks=d.get("timepoint_weeks"), drug=top_drug))
+                                  p_value=d.get("p_value"), timepoint_weeks=d.get("timepoint_weeks"),
+                                  drug=result_drug(drug_mentions, index, m.start_char, top_drug)))
     return out
