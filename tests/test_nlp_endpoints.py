@@ -107,3 +107,13 @@ def test_a_result_is_for_the_drug_its_sentence_names(nlp):
     assert (14.9, "semaglutide") in got
     assert {(20.9, "tirzepatide"), (22.5, "tirzepatide"), (19.5, "tirzepatide")} <= got
     assert all(drug == "tirzepatide" for value, drug in got if value != 14.9)
+
+
+def test_a_difference_from_placebo_is_not_an_arms_result(nlp):
+    """'a difference of 23.4% compared to placebo' is the placebo-adjusted difference, whichever
+    side of the figure the word stands on; only the arm's own rate is a result."""
+    text = ("At week 24, 36.3% of patients in the low-dose group reached EASI-75, a difference of 23.4% compared "
+            "to the placebo group. In the high-dose group, 42.3% reached EASI-75, a 29.5% difference vs. placebo. "
+            "A placebo-adjusted 12.1% of patients reached vIGA-AD 0/1 at week 24.")
+    got = {r.value for r in doc_to_records(nlp(text), "t") if r.table == "endpoint_results"}
+    assert got == {36.3, 42.3}

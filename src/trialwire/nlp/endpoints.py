@@ -52,6 +52,8 @@ P_VALUE = re.compile(r"\bp\s*(?:-?value)?\s*(?P<op>[<>=≤≥]|&lt;|&gt;)\s*(?P<
 COMPARATOR = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:to|with)|relative\s+to)\s", re.I)
 THRESHOLD_BEFORE = re.compile(r"(?:≥|>=|&gt;=|at\s+least|greater\s+than|more\s+than|or\s+greater)\s*(?:an?\s+)?$", re.I)
 DIFFERENCE_AFTER = re.compile(r"\s*(?:\(?\s*)?(?:difference|treatment\s+difference|points?\b|percentage\s+points?|relative|slower|reduction\s+in\s+(?:the\s+)?(?:risk|decline))", re.I)
+DIFFERENCE_BEFORE = re.compile(r"(?:\bdifference\s+(?:of|was|were)|\bplacebo[- ](?:adjusted|corrected|subtracted)"
+                               r"(?:\s+difference)?(?:\s+(?:of|was))?|\bdelta\s+of)\s*(?:about\s+|approximately\s+)?$", re.I)
 SENTENCE_GAP = re.compile(r"[.!?]\s|\n")
 REMISSION_NEAR = re.compile(r"\bremission\b", re.I)
 ARM_PHRASE = re.compile(r"\b(?:higher|lower|high|low|middle)[\s-]+dose(?:\s+group|\s+arm)?", re.I)
@@ -310,6 +312,7 @@ def _results(doc: Doc, text: str, hits: list[EndpointHit], sents, starts, name: 
             pct_cache[si] = [m for m in PCT.finditer(sentence)
                              if not THRESHOLD_BEFORE.search(sentence[max(0, m.start() - 14):m.start()])
                              and not DIFFERENCE_AFTER.match(sentence[m.end():m.end() + 30])
+                             and not DIFFERENCE_BEFORE.search(sentence[max(0, m.start() - 40):m.start()])
                              and not re.match(r"\s*(?:reduction|improvement|decrease)\s+(?:from\s+baseline\s+)?in\b",
                                               sentence[m.end():m.end() + 40], re.I)]
         # the percentages of the endpoint's clause, not inside the endpoint's own name ("≥75%")
