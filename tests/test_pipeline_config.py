@@ -54,9 +54,26 @@ def test_a_period_after_a_dosing_or_measurement_abbreviation_ends_no_sentence(nl
         "Then it stopped."]
 
 
-def test_version_names_kb_and_rules():
+def test_version_names_code_kb_and_rules():
     v = pipeline_version()
-    assert "+kb." in v and "+rules." in v
+    assert "+code." in v and "+kb." in v and "+rules." in v
+
+
+def test_code_fingerprint_follows_the_extraction_code(tmp_path):
+    """Rows extracted by different code carry a different version; code outside the extraction
+    packages (the report, say) does not change it."""
+    from trialwire.version import EXTRACTION_PACKAGES, code_fingerprint
+    for name in EXTRACTION_PACKAGES:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "rules.py").write_text("THRESHOLD = 0.5\n")
+    (tmp_path / "report").mkdir()
+    first = code_fingerprint(tmp_path)
+    (tmp_path / "report" / "html.py").write_text("STYLE = 'dark'\n")
+    code_fingerprint.cache_clear()
+    assert code_fingerprint(tmp_path) == first
+    (tmp_path / "nlp" / "rules.py").write_text("THRESHOLD = 0.6\n")
+    code_fingerprint.cache_clear()
+    assert code_fingerprint(tmp_path) != first
 
 
 def test_missing_ner_model_is_a_noop():

@@ -24,6 +24,21 @@ def rules_fingerprint(config_path: Path) -> str:
     return h.hexdigest()[:8]
 
 
+# The packages whose code decides a document's text and facts: rows they produced differently carry
+# a different pipeline_version, without a release number to remember to raise.
+EXTRACTION_PACKAGES = ("text", "nlp", "extract")
+
+
+@lru_cache(maxsize=4)
+def code_fingerprint(package_dir: Path = Path(__file__).parent) -> str:
+    h = hashlib.sha256()
+    for name in EXTRACTION_PACKAGES:
+        for p in sorted((package_dir / name).rglob("*.py")):
+            h.update(p.relative_to(package_dir).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:8]
+
+
 def _installed(name: str) -> bool:
     try:
         importlib.metadata.distribution(name)
@@ -62,11 +77,12 @@ def model_version(spec: str | None) -> str | None:
 
 @lru_cache(maxsize=4)
 def pipeline_version(config_path: Path | str | None = None) -> str:
-    """Package version + KB, rules/config fingerprints + NER model name-version when present."""
+    """Package version + extraction code, KB, rules/config fingerprints + NER model name-version
+    when present."""
     from confection import Config  # the parser spaCy's own load_config uses
 
     path = Path(config_path or PIPELINE_CONFIG)
-    version = f"{__version__}+kb.{kb_fingerprint()}+rules.{rules_fingerprint(path)}"
+    version = f"{__version__}+code.{code_fingerprint()}+kb.{kb_fingerprint()}+rules.{rules_fingerprint(path)}"
     try:
         config = Config().from_disk(path, interpolate=True)
         ner_spec = config["components"].get("trialwire_ner", {}).get("model")

@@ -29,7 +29,7 @@ STR_LIST = pa.list_(pa.string())
 
 RUN_COLUMNS = [
     col("run_id", STR, "Run that wrote the row (see the runs table).", nullable=False),
-    col("pipeline_version", STR, "trialwire version plus knowledge-base and model fingerprints.", nullable=False),
+    col("pipeline_version", STR, "trialwire version plus fingerprints of the extraction code, knowledge base, rules and NER model.", nullable=False),
 ]
 
 PROVENANCE = [
