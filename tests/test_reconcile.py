@@ -394,19 +394,23 @@ def test_each_text_is_split_into_sentences_once(tmp_path, monkeypatch):
     assert ("other", "conflict") in found  # double-blind against open-label, a text claim
 
 
+def surmount_pages(b: StoreBuilder, *texts: str, anchor: str = "SURMOUNT-1") -> list[str]:
+    """One page per text, each on its own site, naming tirzepatide and the SURMOUNT-1 trial."""
+    docs = [b.doc(f"{i}.txt", text, url=f"https://site{i}.example.com/page") for i, text in enumerate(texts)]
+    for doc in docs:
+        b.fact("drugs", doc, anchor, drug="tirzepatide", in_kb=True)
+        b.fact("trials", doc, "SURMOUNT-1", trial="SURMOUNT-1", phase="3")
+    return docs
+
+
 def test_texts_are_released_once_read_and_results_still_come_from_them(tmp_path, monkeypatch):
     """Texts are most of the corpus's memory after the facts. Those no later step reads are dropped
     when the conflicts start; the ones whose result figures are read from the text (no stored
     endpoint_results) after those figures are read, before the claims are compared."""
     from trialwire.reconcile import conflicts
     b = StoreBuilder(tmp_path)
-    stated = b.doc("a.txt", "In SURMOUNT-1, tirzepatide 15 mg gave a mean weight loss of 22.5% at 72 weeks.",
-                   url="https://a.example.com/1")
-    unstated = b.doc("b.txt", "In SURMOUNT-1, tirzepatide 15 mg gave a mean weight loss of 20.9% at 72 weeks.",
-                     url="https://b.example.com/2")
-    for doc in (stated, unstated):
-        b.fact("drugs", doc, "irzepatide", drug="tirzepatide", in_kb=True)
-        b.fact("trials", doc, "SURMOUNT-1", trial="SURMOUNT-1", phase="3")
+    stated, unstated = surmount_pages(b, "In SURMOUNT-1, tirzepatide 15 mg gave a mean weight loss of 22.5% at 72 weeks.",
+                                      "In SURMOUNT-1, tirzepatide 15 mg gave a mean weight loss of 20.9% at 72 weeks.")
     b.fact("endpoint_results", stated, "22.5%", drug="tirzepatide", trial="SURMOUNT-1", endpoint="body weight change",
            value=22.5, unit="%", arm="15 mg", timepoint_weeks=72)
     b.commit()
@@ -431,13 +435,8 @@ def test_texts_are_released_once_read_and_results_still_come_from_them(tmp_path,
 
 def test_efficacy_estimand_is_a_scope_difference(tmp_path):
     b = StoreBuilder(tmp_path)
-    a = b.doc("a.txt", "For the efficacy estimand, SURMOUNT-1 weight loss with 15 mg was 22.5% at 72 weeks.",
-              url="https://a.example.com/1")
-    c = b.doc("c.txt", "For the treatment-regimen estimand, SURMOUNT-1 weight loss with 15 mg was 20.9% at 72 weeks.",
-              url="https://c.example.com/3")
-    for doc in (a, c):
-        b.fact("drugs", doc, "weight", drug="tirzepatide", in_kb=True)
-        b.fact("trials", doc, "SURMOUNT-1", trial="SURMOUNT-1", phase="3")
+    surmount_pages(b, "For the efficacy estimand, SURMOUNT-1 weight loss with 15 mg was 22.5% at 72 weeks.",
+                   "For the treatment-regimen estimand, SURMOUNT-1 weight loss with 15 mg was 20.9% at 72 weeks.")
     b.commit()
     reconcile(tmp_path)
     res = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "endpoint_result"]
@@ -456,17 +455,13 @@ def test_unlabelled_figures_that_repeat_an_estimand_are_compared_with_it(tmp_pat
     for name, text in pages.items():
         out = tmp_path / name
         b = StoreBuilder(out)
-        docs = [b.doc("a.txt", efficacy, url="https://a.example.com/1"),
-                b.doc("b.txt", text, url=f"https://{name}.example.org/2")]
-        for doc in docs:
-            b.fact("drugs", doc, "weight", drug="tirzepatide", in_kb=True)
-            b.fact("trials", doc, "SURMOUNT-1", trial="SURMOUNT-1", phase="3")
+        surmount_pages(b, efficacy, text)
         b.commit()
         reconcile(out)
         found[name] = [r for r in rows(out, "conflicts") if r["attribute"] == "endpoint_result"]
     (copies,), (apart,) = found["copies"], found["apart"]
     assert copies["kind"] == "conflict" and copies["proposed_value"] in ("16% (5 mg)", "22.5% (15 mg)")
-    assert "copies.example.org names no analysis but repeats the efficacy estimand's figure" in copies["resolution"]
+    assert "site1.example.com names no analysis but repeats the efficacy estimand's figure" in copies["resolution"]
     assert {v["value"] for v in json.loads(copies["values_json"])} >= {"13% (5 mg)", "16% (5 mg)"}
     assert apart["kind"] == "scope" and "efficacy estimand vs whole trial" in apart["resolution"]
 
