@@ -249,22 +249,24 @@ def endpoint_result_rows(corpus: Corpus, trials: TrialIndex, scans: dict[str, Sc
     return rows
 
 
-def _origin(corpus: Corpus, doc_id: str) -> str:
-    doc = corpus.doc(doc_id)
-    return doc.origin if doc else doc_id
+def _read_as_text(corpus: Corpus, read_as: dict[str, str], shown: int = 3) -> str:
+    """Why unlabelled figures were compared in a named analysis, for the first `shown` pages."""
+    parts = []
+    for doc_id, level in sorted(read_as.items())[:shown]:
+        doc = corpus.doc(doc_id)
+        parts.append(f"{doc.origin if doc else doc_id} names no analysis but repeats the {level}'s figure")
+    more = f" (and {len(read_as) - shown:,} more pages)" if len(read_as) > shown else ""
+    return "; ".join(parts) + more + ", so its figures are read as that analysis."
 
 
 def _result_row(cs: list[Claim], corpus: Corpus, focus: set[int] | None) -> ConflictRow | None:
     if len({c.doc_id for c in cs}) < 2 or len({c.value for c in cs}) < 2:
         return None
-    read_as = read_as_stated(cs)
     if _result_conflict(cs, focus):
         kind, why = "conflict", "Sources report different results for the same endpoint, timepoint and arm."
-    elif read_as and _result_conflict(cs, focus, read_as):
-        kind, why = "conflict", (
-            "Sources report different results for the same endpoint, timepoint and arm in the same analysis: "
-            + "; ".join(f"{_origin(corpus, d)} names no analysis but repeats the {level}'s figure"
-                        for d, level in sorted(read_as.items())) + ", so its figures are read as that analysis.")
+    elif (read_as := read_as_stated(cs)) and _result_conflict(cs, focus, read_as):
+        kind, why = "conflict", ("Sources report different results for the same endpoint, timepoint and arm "
+                                 "in the same analysis: " + _read_as_text(corpus, read_as))
     elif focus is not None:
         return None  # unattributed figures that agree with some trial figure: nothing to report
     else:
