@@ -117,3 +117,13 @@ def test_a_difference_from_placebo_is_not_an_arms_result(nlp):
             "A placebo-adjusted 12.1% of patients reached vIGA-AD 0/1 at week 24.")
     got = {r.value for r in doc_to_records(nlp(text), "t") if r.table == "endpoint_results"}
     assert got == {36.3, 42.3}
+
+
+def test_ranges_and_interval_levels_are_not_results(nlp):
+    """A range ("15-20%", "15% to 22%"), a confidence interval's bounds and its "95%" level are no
+    arm's figure; the rates beside them are."""
+    text = ("Tirzepatide can help patients achieve weight loss typically ranging from 15-20% of total body "
+            "weight over 72 weeks. Patients on it had an average weight loss of 15% to 22% after 72 weeks. "
+            "The pCR rate was 47% with the combination (95% CI, 30-65%) at week 24.")
+    got = {r.value for r in doc_to_records(nlp(text), "t") if r.table == "endpoint_results"}
+    assert got == {47.0}

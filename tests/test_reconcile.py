@@ -475,6 +475,14 @@ def test_a_figure_takes_the_dose_that_follows_it():
     assert found == {(16.0, "5 mg"), (22.5, "15 mg")}
 
 
+def test_a_range_of_figures_is_no_result():
+    """'15% to 22%' and '15-20%' give no figure: both ends, not only the second, belong to the range."""
+    from trialwire.reconcile.resultfacts import result_rows
+    text = ("In SURMOUNT-1, people on tirzepatide had an average weight loss of 15% to 22% after 72 weeks, "
+            "and most lost 15-20% of their body weight.")
+    assert result_rows(text, "d", "tirzepatide", [], ["SURMOUNT-1"]) == []
+
+
 def test_excluded_population_vs_effect_claim(tmp_path):
     b = StoreBuilder(tmp_path)
     trial = b.doc("a.txt", "The SURMOUNT-1 study enrolled 2,539 adults with obesity who do not have diabetes.",

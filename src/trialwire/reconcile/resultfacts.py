@@ -30,7 +30,7 @@ ENDPOINTS: list[tuple[str, re.Pattern]] = [(name, re.compile(rx, re.I)) for name
     ("HbA1c", r"\bHbA1c\b|\bA1C\b"),
 ]]
 PERCENT = re.compile(r"(?<![\w.])(-?\d{1,3}(?:\.\d+)?)\s?(?:%|percent\b)", re.I)
-RANGE = re.compile(r"\d(?:\.\d+)?\s?(?:%|percent)?\s?(?:to|-|–)\s?\d{1,3}(?:\.\d+)?\s?(?:%|percent)", re.I)
+RANGE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s?(?:%|percent)?\s?(?:to|-|–)\s?\d{1,3}(?:\.\d+)?\s?(?:%|percent)", re.I)
 THRESHOLD_BEFORE = re.compile(r"(?:at least|≥|>=|>|<|more than|greater than|over|less than|fewer than|"
                               r"difference (?:of|was)|placebo-adjusted|improvement of|delta of)\s*$", re.I)
 APPROX_BEFORE = re.compile(r"(?:approximately|about|around|nearly|almost|roughly|~)\s*$", re.I)
