@@ -31,6 +31,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..paths import MODELS_DIR
+from ..text.figures import in_range, range_spans
 from .assertion import assertion_of
 from .mention import Mention, add_mention, mentions
 from .numbers import DASH_CLASS, NUMBER, doc_text, parse_number, sentence_bounds, week_mentions
@@ -48,9 +49,6 @@ RESPONDER_BEFORE = re.compile(
 CHANGE_BEFORE = re.compile(r"(?:change|improvement|reduction|decrease)\s+(?:from\s+baseline\s+)?in\s+(?:the\s+)?(?:total\s+)?$", re.I)
 ZERO_ONE_BEFORE = re.compile(r"scores?\s+of\s+0\s*(?:/|or|to|-)\s*1\s+on\s+(?:the\s+)?$", re.I)
 PCT = re.compile(rf"(?<![\w.])(?P<sign>[-−–]?)(?P<v>{NUMBER})\s*(?:%|percent\b)")
-# "15-20%", "15% to 22%", a CI's "40.2-55.2%": a range is no arm's single figure (the same pattern as
-# reconcile/resultfacts.RANGE, which cannot import this package: the flow process never loads spaCy)
-PERCENT_RANGE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s?(?:%|percent)?\s?(?:to|-|–)\s?\d{1,3}(?:\.\d+)?\s?(?:%|percent)", re.I)
 INTERVAL_AFTER = re.compile(r"\s*(?:CI\b|confidence\s+interval|credible\s+interval)", re.I)  # "95% CI" is a level
 P_VALUE = re.compile(r"\bp\s*(?:-?value)?\s*(?P<op>[<>=≤≥]|&lt;|&gt;)\s*(?P<v>0?[.·]\d+|1)", re.I)
 COMPARATOR = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:to|with)|relative\s+to)\s", re.I)
@@ -313,9 +311,9 @@ def _results(doc: Doc, text: str, hits: list[EndpointHit], sents, starts, name: 
         s0, s1 = sents[si]
         sentence = text[s0:s1]
         if si not in pct_cache:
-            ranges = [r.span() for r in PERCENT_RANGE.finditer(sentence)]
+            ranges = range_spans(sentence)
             pct_cache[si] = [m for m in PCT.finditer(sentence)
-                             if not any(a <= m.start() < b for a, b in ranges)
+                             if not in_range(m.start(), ranges)
                              and not THRESHOLD_BEFORE.search(sentence[max(0, m.start() - 14):m.start()])
                              and not DIFFERENCE_AFTER.match(sentence[m.end():m.end() + 30])
                              and not DIFFERENCE_BEFORE.search(sentence[max(0, m.start() - 40):m.start()])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from ..text.figures import in_range, range_spans
 from ..text.literals import anchor_text, may_hold
 from .textfacts import Sentence, body_text, names_regex, sentences
 
@@ -30,7 +31,6 @@ ENDPOINTS: list[tuple[str, re.Pattern]] = [(name, re.compile(rx, re.I)) for name
     ("HbA1c", r"\bHbA1c\b|\bA1C\b"),
 ]]
 PERCENT = re.compile(r"(?<![\w.])(-?\d{1,3}(?:\.\d+)?)\s?(?:%|percent\b)", re.I)
-RANGE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s?(?:%|percent)?\s?(?:to|-|–)\s?\d{1,3}(?:\.\d+)?\s?(?:%|percent)", re.I)
 THRESHOLD_BEFORE = re.compile(r"(?:at least|≥|>=|>|<|more than|greater than|over|less than|fewer than|"
                               r"difference (?:of|was)|placebo-adjusted|improvement of|delta of)\s*$", re.I)
 APPROX_BEFORE = re.compile(r"(?:approximately|about|around|nearly|almost|roughly|~)\s*$", re.I)
@@ -135,14 +135,14 @@ def rows_in(found: list[ResultSentence], body: str, doc_id: str, drug: str | Non
             others = [re.compile(rf"\b{re.escape(n)}\b", re.I) for n in other_drug_names
                       if len(n) > 3 and may_hold(low, n)]
             names_rx = names_regex(trial_names)
-        ranges = [(r.start(), r.end()) for r in RANGE.finditer(sent)]
+        ranges = range_spans(sent)
         values = list(PERCENT.finditer(sent))
         named = sorted({m.group(0).lower() for m in names_rx.finditer(sent)}) if names_rx else []
         other_spans = [mo.start() for rx in others for mo in rx.finditer(sent)]
         if len(named) > 1:
             continue  # figures for several trials in one sentence cannot be told apart
         for i, v in enumerate(values):
-            if any(a <= v.start() < b for a, b in ranges):
+            if in_range(v.start(), ranges):
                 continue
             before, after = sent[:v.start()], sent[v.end():]
             if THRESHOLD_BEFORE.search(before[-14:]) or NOT_RESULT_AFTER.search(after):

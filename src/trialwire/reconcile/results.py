@@ -153,17 +153,18 @@ def read_as_stated(claims: list[Claim]) -> dict[str, str]:
     one repeats, when there is exactly one such analysis. A page that copies the efficacy
     estimand's 22.5% for 15 mg without naming it is reporting that analysis, so its other 15 mg
     figure contradicts the estimand's instead of standing apart as the whole trial's."""
-    stated: dict[tuple, set[str]] = defaultdict(set)  # (arm, num, decimals, qualifier, level) -> documents
+    # arm -> ((arm, num, decimals, qualifier), level) -> documents
+    stated: dict[str, dict[tuple, set[str]]] = defaultdict(lambda: defaultdict(set))
     for c in claims:
         if c.level != UNSTATED_LEVEL and c.arm:
-            stated[(c.arm, c.num, c.decimals, c.qualifier, c.level)].add(c.doc_id)
+            stated[c.arm][((c.arm, c.num, c.decimals, c.qualifier), c.level)].add(c.doc_id)
     if not stated:
         return {}
     levels: dict[str, set[str]] = defaultdict(set)
-    for (arm, num, dec, qual), docs in _distinct([c for c in claims if c.level == UNSTATED_LEVEL and c.arm]).items():
-        probe = _probe((arm, num, dec, qual))
-        for (s_arm, *rest, level), s_docs in stated.items():
-            if s_arm == arm and _agree(probe, _probe((s_arm, *rest))):
+    for k, docs in _distinct([c for c in claims if c.level == UNSTATED_LEVEL and c.arm in stated]).items():
+        probe = _probe(k)
+        for (s_key, level), s_docs in stated[k[0]].items():
+            if _agree(probe, _probe(s_key)):
                 for doc in docs:
                     if s_docs - {doc}:
                         levels[doc].add(level)
