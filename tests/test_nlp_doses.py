@@ -20,7 +20,7 @@ def doses(nlp, text):
 
 def test_list_with_or_route_after_and_regimen_sentence(nlp):
     text = ("Patients were randomized to receive 300 mg or 150 mg rocatinlimab or placebo subcutaneously. "
-            "Doses were given at weeks 0, 2, and 4, followed by every 4 weeks until the final dose at week 20.")
+            "Dosing was at weeks 0, 2, and 4, followed by every 4 weeks until the final dose at week 20.")
     got = doses(nlp, text)
     assert ("rocatinlimab", 300.0, "mg", "subcutaneous", "Q4W") in got
     assert ("rocatinlimab", 150.0, "mg", "subcutaneous", "Q4W") in got
@@ -39,8 +39,8 @@ def test_two_stated_frequencies_give_two_rows(nlp):
 
 
 def test_frequency_before_a_parenthesised_list(nlp):
-    got = doses(nlp, "Adults received rocatinlimab every four weeks (150 mg or 600 mg) or every two weeks "
-                     "(300 mg or 600 mg) or subcutaneous placebo.")
+    got = doses(nlp, "The arms were rocatinlimab given every four weeks (150 or 600 mg), rocatinlimab given every "
+                     "two weeks (300 mg or 600 mg), and subcutaneous placebo.")
     assert {(a, f) for _, a, _, _, f in got} == {(150.0, "Q4W"), (600.0, "Q4W"), (300.0, "Q2W"), (600.0, "Q2W")}
     assert all(r is None for _, _, _, r, _ in got)  # the route belongs to the placebo only
 

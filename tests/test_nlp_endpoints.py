@@ -18,8 +18,8 @@ def endpoints(nlp, text):
 
 
 def test_responder_forms_and_zero_one(nlp):
-    text = ("The co-primary end points were EASI-75 (at least 75% improvement from baseline) and a vIGA-AD score "
-            "of 0 to 1 (clear or almost clear skin) at week 24.")
+    text = ("At week 24 the trial had two co-primary end points: EASI-75 (at least 75% improvement from baseline) "
+            "and a vIGA-AD score of 0 to 1 (clear or almost clear skin).")
     assert endpoints(nlp, text) == {("EASI-75", 24), ("vIGA-AD 0/1", 24)}
 
 
@@ -100,9 +100,9 @@ def test_a_result_is_for_the_drug_its_sentence_names(nlp):
     """On a page about one drug, a figure whose sentence names only a comparator drug is that
     drug's; where the sentence names the page's drug, or no drug, it stays the page's."""
     text = ("Tirzepatide helped adults with obesity lose weight in SURMOUNT-1. People taking tirzepatide 15 mg "
-            "averaged 20.9% weight loss at 72 weeks. Compare that to semaglutide, whose users averaged "
-            "14.9% weight loss over a similar period. Tirzepatide plus diet gave 22.5% weight loss in the "
-            "efficacy analysis. The trial's completers averaged 19.5% weight loss.")
+            "averaged 20.9% weight loss at 72 weeks. For reference, semaglutide users saw a 14.9% weight loss "
+            "in a separate study. Tirzepatide plus diet gave 22.5% weight loss in the efficacy analysis. "
+            "The trial's completers averaged 19.5% weight loss.")
     got = {(r.value, r.drug) for r in doc_to_records(nlp(text), "t") if r.table == "endpoint_results"}
     assert (14.9, "semaglutide") in got
     assert {(20.9, "tirzepatide"), (22.5, "tirzepatide"), (19.5, "tirzepatide")} <= got
@@ -110,10 +110,10 @@ def test_a_result_is_for_the_drug_its_sentence_names(nlp):
 
 
 def test_a_difference_from_placebo_is_not_an_arms_result(nlp):
-    """'a difference of 23.4% compared to placebo' is the placebo-adjusted difference, whichever
+    """'a difference of 23.4% over the placebo arm' is the placebo-adjusted difference, whichever
     side of the figure the word stands on; only the arm's own rate is a result."""
-    text = ("At week 24, 36.3% of patients in the low-dose group reached EASI-75, a difference of 23.4% compared "
-            "to the placebo group. In the high-dose group, 42.3% reached EASI-75, a 29.5% difference vs. placebo. "
+    text = ("By week 24, EASI-75 was reached by 36.3% of the lower-dose arm, a difference of 23.4% over the "
+            "placebo arm. The higher-dose arm reached EASI-75 in 42.3%, a 29.5% difference vs. placebo. "
             "A placebo-adjusted 12.1% of patients reached vIGA-AD 0/1 at week 24.")
     got = {r.value for r in doc_to_records(nlp(text), "t") if r.table == "endpoint_results"}
     assert got == {36.3, 42.3}
@@ -122,8 +122,8 @@ def test_a_difference_from_placebo_is_not_an_arms_result(nlp):
 def test_ranges_and_interval_levels_are_not_results(nlp):
     """A range ("15-20%", "15% to 22%"), a confidence interval's bounds and its "95%" level are no
     arm's figure; the rates beside them are."""
-    text = ("Tirzepatide can help patients achieve weight loss typically ranging from 15-20% of total body "
-            "weight over 72 weeks. Patients on it had an average weight loss of 15% to 22% after 72 weeks. "
+    text = ("Weight loss on tirzepatide usually falls between 15-20% of total body weight by week 72. "
+            "Average weight loss across users spanned 15% to 22% after 72 weeks. "
             "The pCR rate was 47% with the combination (95% CI, 30-65%) at week 24.")
     got = {r.value for r in doc_to_records(nlp(text), "t") if r.table == "endpoint_results"}
     assert got == {47.0}

@@ -16,16 +16,16 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SEED_NEWS = SEEDS / "000_d9d605af51a8c166.txt"
 SEED_QA = SEEDS / "004_3d3ec858bae390bf.txt"
 
-AI_QA = """What is Rocatan and how is it treated?
-Educational purpose only. Exercise caution as content is pending human review.
-Rocatinlimab (Rocatan) for Atopic Dermatitis
-Rocatinlimab is an investigational T-cell rebalancing therapy targeting the OX40 receptor, currently being evaluated in the ROCKET phase 3 clinical trial program for moderate-to-severe atopic dermatitis in adults and adolescents.
-Our Medical A.I. is used by practicing medical doctors.
+AI_QA = """Rocatan: what it is and how it is used
+For education only. Take care: this content is pending human review.
+Rocatinlimab (Rocatan) in atopic dermatitis
+Rocatinlimab, an investigational antibody against the OX40 receptor that rebalances T cells, is under study in the phase 3 ROCKET program for adults and adolescents with moderate-to-severe atopic dermatitis.
+Answers come from our Medical A.I. for doctors in practice.
 """
 TRADE = """Rocatinlimab phase 3 trials succeed
 By Jane Smith
 In the double-blind, placebo-controlled phase 3 ROCKET-IGNITE (IGNITE; NCT05398445) trial, rocatinlimab (AMG 451) improved skin clearance.
-Patients were adults aged 18 years or older with a confirmed diagnosis of atopic dermatitis for at least 1 year.
+Enrolment was open to adults aged 18 years or older whose atopic dermatitis had been diagnosed for at least 1 year.
 The trial enrolled 769 adults.
 """
 TRANSCRIPT = """Interview: rocantinlimab and the ROCKET program
@@ -346,12 +346,12 @@ def test_weak_facts_do_not_corroborate(tmp_path):
 
 def test_results_read_from_text_when_extraction_gave_none(tmp_path):
     b = StoreBuilder(tmp_path)
-    a = b.doc("a.txt", "Tirzepatide in SURMOUNT-1: people on the highest dose (15 mg weekly) lost an average of 22.5% "
-                       "of their body weight over 72 weeks. Compare that to semaglutide, which averaged 14.9% weight loss.",
+    a = b.doc("a.txt", "SURMOUNT-1 results for tirzepatide: on the top dose (15 mg weekly) people shed 22.5% of their "
+                       "body weight on average by week 72. Semaglutide, by comparison, averaged 14.9% weight loss.",
               url="https://a.example.com/1")
     c = b.doc("c.txt", "For the efficacy estimand, weight reductions were 16.0% (5 mg) and 22.5% (15 mg) at 72 weeks, "
                        "and 89% (5 mg) achieved at least 5% body weight reductions.", url="https://c.example.com/3")
-    d = b.doc("d.txt", "Tirzepatide gave a mean weight loss of 20.9% at 72 weeks in clinical trials.",
+    d = b.doc("d.txt", "Across its trials, tirzepatide produced average weight loss of 20.9% by week 72.",
               url="https://d.example.com/4")
     for doc in (a, c, d):
         b.fact("drugs", doc, "irzepatide", drug="tirzepatide", in_kb=True)
@@ -374,8 +374,8 @@ def test_each_text_is_split_into_sentences_once(tmp_path, monkeypatch):
     from trialwire.reconcile import readers, results
     b = StoreBuilder(tmp_path)
     texts = ["The double-blind SURMOUNT-1 trial enrolled adults aged 18 years or older. People on tirzepatide "
-             "15 mg lost an average of 22.5% of their body weight over 72 weeks.",
-             "In SURMOUNT-1, an open-label study, tirzepatide 15 mg gave a mean weight loss of 20.9% at 72 weeks.",
+             "15 mg shed 22.5% of their body weight on average by week 72.",
+             "In SURMOUNT-1, an open-label study, tirzepatide 15 mg produced average weight loss of 20.9% by week 72.",
              "Tirzepatide is a once-weekly injection. Lilly expects to file in the second half of 2026."]
     docs = [b.doc(f"{i}.txt", t, url=f"https://site{i}.example.com/a") for i, t in enumerate(texts)]
     for doc in docs:
@@ -409,8 +409,8 @@ def test_texts_are_released_once_read_and_results_still_come_from_them(tmp_path,
     endpoint_results) after those figures are read, before the claims are compared."""
     from trialwire.reconcile import conflicts
     b = StoreBuilder(tmp_path)
-    stated, unstated = surmount_pages(b, "In SURMOUNT-1, tirzepatide 15 mg gave a mean weight loss of 22.5% at 72 weeks.",
-                                      "In SURMOUNT-1, tirzepatide 15 mg gave a mean weight loss of 20.9% at 72 weeks.")
+    stated, unstated = surmount_pages(b, "In SURMOUNT-1, tirzepatide 15 mg produced average weight loss of 22.5% by week 72.",
+                                      "In SURMOUNT-1, tirzepatide 15 mg produced average weight loss of 20.9% by week 72.")
     b.fact("endpoint_results", stated, "22.5%", drug="tirzepatide", trial="SURMOUNT-1", endpoint="body weight change",
            value=22.5, unit="%", arm="15 mg", timepoint_weeks=72)
     b.commit()
@@ -478,8 +478,8 @@ def test_a_figure_takes_the_dose_that_follows_it():
 def test_a_range_of_figures_is_no_result():
     """'15% to 22%' and '15-20%' give no figure: both ends, not only the second, belong to the range."""
     from trialwire.reconcile.resultfacts import result_rows
-    text = ("In SURMOUNT-1, people on tirzepatide had an average weight loss of 15% to 22% after 72 weeks, "
-            "and most lost 15-20% of their body weight.")
+    text = ("In SURMOUNT-1, average weight loss on tirzepatide spanned 15% to 22% by week 72, and the usual "
+            "range was 15-20% of body weight.")
     assert result_rows(text, "d", "tirzepatide", [], ["SURMOUNT-1"]) == []
 
 

@@ -14,8 +14,8 @@ from trialwire.store import Store
 
 EVIL = "<script>alert(1)</script>"
 AI_QA = f"""What is Rocatan? {EVIL}
-Exercise caution as content is pending human review.
-Rocatinlimab (Rocatan) {EVIL} is being evaluated in the ROCKET phase 3 clinical trial program in adults and adolescents.
+Take care: this content is pending human review.
+Rocatinlimab (Rocatan) {EVIL} is under study in the phase 3 ROCKET program for adults and adolescents.
 """
 NEWS = """Rocatinlimab phase 3 results
 By Jane Smith

@@ -29,8 +29,8 @@ CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium"), shut
                  if p and Path(p).exists()), None)
 INJECT = ("<script>document.title='PWNED';document.body.insertAdjacentHTML('beforeend','<div id=\"pwned\">x</div>')"
           "</script><img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">")
-AI_QA = f"""What is Rocatan and how is it treated?
-Exercise caution as content is pending human review.
+AI_QA = f"""Rocatan: what it is and how it is used
+Take care: this content is pending human review.
 Rocatinlimab (Rocatan) for atopic dermatitis {INJECT} is in the ROCKET phase 3 program in adults and adolescents.
 """
 NEWS = """Rocatinlimab phase 3 trials succeed
