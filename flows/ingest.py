@@ -122,25 +122,31 @@ def collect(pending: list, workers: int, when_draining=None) -> list[core.BatchR
 @flow(name="trialwire-parse")
 def parse(out: str, sources: list[str], config: str | None, run_id: str, set_aside: list[str],
           progress: bool = False, concurrent: bool = False, workers: int = 1,
-          warm_reconcile: bool = False) -> tuple[core.Discovery, list[core.BatchResult]]:
+          warm_reconcile: bool = False, reextract: bool = False) -> tuple[core.Discovery, list[core.BatchResult]]:
     """Discovery and parsing, a subflow so that its worker processes (and their memory) are gone
     before the parent reconciles. Discovery runs in the flow body, not as a task, so each batch is
     handed to the task runner the moment it is spooled: workers parse while later documents are read.
     `warm_reconcile`: load what reconciliation needs (core.warm_reconcile) while the last batches
-    run, on a core the parse no longer uses (0.5 s less in the run's tail at 2 workers, measured)."""
+    run, on a core the parse no longer uses (0.5 s less in the run's tail at 2 workers, measured).
+    `reextract`: then parse again every stored document that another pipeline_version extracted."""
     store = Store(Path(out))
     found = core.new_discovery(store, sources, config, run_id)
     found.set_aside = list(set_aside)
     bar = core.progress_bar("documents", progress)
     pending, results = [], []
-    for spool in core.iter_spools(store, sources, config, found, progress=bar.update if bar else None):
-        job = (out, spool, run_id, found.ingest_date, f"b{len(found.spools) - 1:05d}")
+    for spool in core.iter_all_spools(store, sources, config, found, reextract, progress=bar.update if bar else None):
+        job = (out, spool, run_id, found.ingest_date_of(spool), f"b{len(found.spools) - 1:05d}")
         if concurrent:
             pending.append(process_batch.submit(*job))
         else:
             results.append(process_batch(*job))
-    get_run_logger().info("discovered %d new, %d unchanged, %d quarantined %s in %.1f s", found.new, found.skipped,
-                          found.quarantined, found.quarantine_reasons or "", found.discover_seconds)
+    get_run_logger().info("discovered %d new, %d unchanged, %d quarantined %s, %d re-extracted in %.1f s", found.new,
+                          found.skipped, found.quarantined, found.quarantine_reasons or "", found.reextracted,
+                          found.discover_seconds)
+    if found.stale > found.reextracted:
+        get_run_logger().warning("%d stored documents were extracted by another pipeline_version than %s; "
+                                 "a run with reextract (--reextract) parses them again",
+                                 found.stale - found.reextracted, core.current_version())
     results += collect(pending, workers, core.warm_reconcile if warm_reconcile else None)
     if bar is not None:
         bar.close()
@@ -150,9 +156,11 @@ def parse(out: str, sources: list[str], config: str | None, run_id: str, set_asi
 @flow(name="trialwire-ingest", log_prints=True)
 def ingest(source: str | list[str] = "data/raw", out: str = "data/processed", config: str | None = None,
            progress: bool = False, run_reconcile: bool = True, lock_wait_s: float = 0.0,
-           runner: str = "local", workers: int = 1, dask_address: str | None = None) -> dict:
+           runner: str = "local", workers: int = 1, dask_address: str | None = None, reextract: bool = False) -> dict:
     """Read new or changed documents from `source`, extract facts, commit them atomically, reconcile.
-    `runner`/`workers`/`dask_address`: where batches are parsed (see task_runner_for)."""
+    `runner`/`workers`/`dask_address`: where batches are parsed (see task_runner_for). `reextract`:
+    also parse again the stored documents another pipeline_version extracted (after an upgrade),
+    replacing their rows in the same commit (trialwire.reextract)."""
     sources = [source] if isinstance(source, str) else list(source)
     if config and sources == ["data/raw"]:
         sources = []
@@ -165,7 +173,7 @@ def ingest(source: str | list[str] = "data/raw", out: str = "data/processed", co
         with parse_workers(runner, workers, run_id):
             found, results = parse_on(out, sources, config, run_id, list(store.set_aside), progress,
                                       concurrent=runner in ("process", "dask"), workers=workers,
-                                      warm_reconcile=run_reconcile)
+                                      warm_reconcile=run_reconcile, reextract=reextract)
         run = core.commit_run(store, found, results, started)
         summary = core.run_summary(run, found, results)
         if run_reconcile:

@@ -123,3 +123,4 @@ def test_scheduled_deployment_has_the_cron_schedule():
     assert deployment.name == "trialwire-scheduled"
     assert deployment.schedules[0].schedule.cron == "15 3 * * *"
     assert deployment.parameters["out"] == "data/processed"
+    assert deployment.parameters["reextract"] is False  # re-parsing a whole store is asked for, not scheduled

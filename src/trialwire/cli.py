@@ -37,6 +37,10 @@ def print_summary(summary: dict) -> None:
         f"  quarantined             {summary['quarantined']:>7}  {summary['quarantine_reasons'] or ''}",
         f"  facts written           {summary['facts']:>7}",
     ]
+    if summary.get("reextracted"):
+        lines.append(f"  re-extracted            {summary['reextracted']:>7}  (stored by an older pipeline_version; rows replaced)")
+    if summary.get("stale_documents"):
+        lines.append(f"  older pipeline_version  {summary['stale_documents']:>7}  stored documents; --reextract parses them again")
     if summary.get("orchestrator"):
         lines.append("  nothing new: no Prefect flow run started (--force-flow starts one anyway)")
     if summary.get("set_aside_corrupt"):
@@ -61,7 +65,7 @@ def _ingest(a: argparse.Namespace, early) -> int:
     from .store import StoreLocked
     from .store.remote import output_root
     from .workers import early_workers
-    sources = a.sources or ([] if a.config else ["data/raw"])
+    sources = a.sources or ([] if a.config or a.reextract else ["data/raw"])  # --reextract alone: only that
     try:
         with output_root(a.out, work_dir=a.work_dir, quiet=a.quiet) as out:
             summary = None if a.force_flow else unchanged_run(out, sources, a.config, a)
@@ -186,13 +190,13 @@ def unchanged_run(out: Path, sources: list[str], config: str | None, a: argparse
         from .reconcile import current_summary
         return current_summary(path) is not None
 
-    return check(out, sources, config, a.wait, reconciled)
+    return check(out, sources, config, a.wait, reconciled, reextract=a.reextract)
 
 
 def run_flow(flows, a: argparse.Namespace, sources: list[str], out: Path, runner: str, n_workers: int) -> dict:
     return flows.ingest(source=sources, out=str(out), config=a.config, progress=sys.stderr.isatty() and not a.quiet,
                         run_reconcile=not a.no_reconcile, lock_wait_s=a.wait, runner=runner, workers=n_workers,
-                        dask_address=a.dask_address)
+                        dask_address=a.dask_address, reextract=a.reextract)
 
 
 def workers(requested: int | None) -> int:
@@ -261,6 +265,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="worker processes for --runner process or a LocalCluster (default: one per core)")
     p.add_argument("--force-flow", action="store_true",
                    help="start the Prefect flow even when nothing under local sources changed")
+    p.add_argument("--reextract", action="store_true",
+                   help="also parse again, from their stored text, the documents an older pipeline_version "
+                        "extracted, replacing their rows in the same commit (after an upgrade); with no "
+                        "SOURCE, only that")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_ingest)
     p = sub.add_parser("reconcile", help="re-run reconciliation over everything ingested")

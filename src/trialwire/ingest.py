@@ -163,6 +163,13 @@ class Discovery:
     sources: list[str] = field(default_factory=list)
     set_aside: list[str] = field(default_factory=list)  # damaged files moved to _corrupt/ at start
     discover_seconds: float = 0.0
+    stale: int = 0  # stored documents whose rows another pipeline_version wrote, before this run
+    reextracted: int = 0  # of those, parsed again by this run (--reextract)
+    spool_dates: dict[str, date] = field(default_factory=dict)  # a re-extracted batch's partition
+    superseded: list[str] = field(default_factory=list)  # committed files the re-extracted rows replace
+
+    def ingest_date_of(self, spool: str) -> date:
+        return self.spool_dates.get(spool, self.ingest_date)
 
 
 @dataclass
@@ -178,8 +185,9 @@ class BatchResult:
 class KnownDocuments:
     """What the store already holds, for O(1) skip and version checks."""
 
-    def __init__(self, store: Store):
-        docs = store.read("documents", ["doc_id", "source", "raw_sha256", "version"]).to_pylist()
+    def __init__(self, store: Store, pipeline_version: str | None = None):
+        docs = store.read("documents", ["doc_id", "source", "raw_sha256", "version", "pipeline_version"]).to_pylist()
+        self.stale = sum(d["pipeline_version"] != pipeline_version for d in docs) if pipeline_version else 0
         quarantined = store.read("quarantine", ["raw_sha256", "source"]).to_pylist()
         self.raw = {d["raw_sha256"] for d in docs} | {(q["raw_sha256"], q["source"]) for q in quarantined}
         self.doc_ids = {d["doc_id"] for d in docs}
@@ -207,7 +215,8 @@ def iter_spools(store: Store, specs: list[str], config: str | None, found: Disco
     t0 = time.perf_counter()
     batch_docs = batch_docs or BATCH_DOCS
     version = current_version()
-    known = KnownDocuments(store)
+    known = KnownDocuments(store, version)
+    found.stale = known.stale
     spool_dir = store.root / ".staging" / found.run_id
     spool_dir.mkdir(parents=True, exist_ok=True)
     batch: list[tuple[Document, int, str | None]] = []
@@ -262,6 +271,21 @@ def iter_spools(store: Store, specs: list[str], config: str | None, found: Disco
     if quarantine:
         found.staged["quarantine"] = [store.stage("quarantine", quarantine, f"{found.run_id}-q", found.ingest_date)]
     found.discover_seconds += time.perf_counter() - t0
+
+
+def iter_all_spools(store: Store, specs: list[str], config: str | None, found: Discovery, reextract: bool = False,
+                    progress: Callable[[int], None] | None = None) -> Iterator[str]:
+    """New and changed documents first (iter_spools); with `reextract`, then every stored document
+    that another pipeline_version extracted (reextract.iter_stale_spools)."""
+    yield from iter_spools(store, specs, config, found, progress=progress)
+    if reextract and found.stale:
+        from .reextract import iter_stale_spools
+        t0 = time.perf_counter()
+        for spool in iter_stale_spools(store, found, current_version(), BATCH_DOCS):
+            found.discover_seconds += time.perf_counter() - t0
+            yield spool
+            t0 = time.perf_counter()
+        found.discover_seconds += time.perf_counter() - t0
 
 
 def new_discovery(store: Store, specs: list[str], config: str | None, run_id: str) -> Discovery:
@@ -342,7 +366,7 @@ def commit_run(store: Store, found: Discovery, results: list[BatchResult], start
     for table in TABLES.values():  # every table exists from the first run on, empty or not
         if table.per_document and not store.files.get(table.name) and not staged.get(table.name):
             staged[table.name] = [store.stage(table.name, [], found.run_id, found.ingest_date)]
-    store.commit(staged)
+    store.commit(staged, superseded=found.superseded)
     shutil.rmtree(store.root / ".staging" / found.run_id, ignore_errors=True)
     return run
 
@@ -363,7 +387,8 @@ def run_summary(run: dict, found: Discovery, results: list[BatchResult]) -> dict
             "discover_seconds": round(found.discover_seconds, 3),
             "parser_peak_rss_mb": max((r.peak_rss_mb for r in results), default=0),
             "workers": sorted({r.worker for r in results}),
-            "set_aside_corrupt": found.set_aside}
+            "set_aside_corrupt": found.set_aside, "reextracted": found.reextracted,
+            "stale_documents": found.stale - found.reextracted}
 
 
 def local_only(specs: list[str], config: str | None) -> bool:
@@ -371,19 +396,23 @@ def local_only(specs: list[str], config: str | None) -> bool:
 
 
 def unchanged_run(out: Path, specs: list[str], config: str | None, lock_wait_s: float = 0.0,
-                  reconciled: Callable[[Path], bool] = lambda out: True) -> dict | None:
+                  reconciled: Callable[[Path], bool] = lambda out: True, reextract: bool = False) -> dict | None:
     """The no-op check a re-run makes before starting any orchestrator: when every item of the
     local sources is already stored (or quarantined) byte for byte, nothing was set aside as
-    damaged and reconciliation is current, record the run and return its summary; else None
-    (something to do: run the flow). Reads and hashes every file, parses none."""
+    damaged, reconciliation is current and (with `reextract`) no stored document is stale, record
+    the run and return its summary; else None (something to do: run the flow). Reads and hashes
+    every file, parses none."""
     if not local_only(specs, config):  # fetching remote sources twice would cost more than it saves
         return None
     started, store = datetime.now(timezone.utc), Store(Path(out))
     with store.locked(wait_s=lock_wait_s):
         if store.set_aside or not store.files.get("documents") or not reconciled(Path(out)):
             return None
-        known = KnownDocuments(store)
+        known = KnownDocuments(store, current_version())
+        if reextract and known.stale:
+            return None
         found = new_discovery(store, specs, config, new_run_id())
+        found.stale = known.stale
         for item in open_sources(specs, config):
             if not known.holds(item, sha256(item.data)):
                 return None
@@ -393,13 +422,14 @@ def unchanged_run(out: Path, specs: list[str], config: str | None, lock_wait_s: 
     return {**run_summary(run, found, []), "orchestrator": "none (nothing new)"}
 
 
-def run_ingest(out: Path, sources: list[str], config: str | None = None, lock_wait_s: float = 0.0) -> dict:
+def run_ingest(out: Path, sources: list[str], config: str | None = None, lock_wait_s: float = 0.0,
+               reextract: bool = False) -> dict:
     """The flow's steps without an orchestrator: for crash tests, benchmarks and embedding."""
     started, run_id = datetime.now(timezone.utc), new_run_id()
     store = Store(Path(out))
     with store.locked(wait_s=lock_wait_s):
         found = new_discovery(store, sources, config, run_id)
-        results = [process_batch(str(out), spool, run_id, found.ingest_date, f"b{i:05d}")
-                   for i, spool in enumerate(iter_spools(store, sources, config, found))]
+        results = [process_batch(str(out), spool, run_id, found.ingest_date_of(spool), f"b{i:05d}")
+                   for i, spool in enumerate(iter_all_spools(store, sources, config, found, reextract))]
         run = commit_run(store, found, results, started)
     return run_summary(run, found, results)

@@ -116,6 +116,13 @@ class Store:
                 else:
                     staged.unlink()
                     actions.append(f"removed uncommitted {rel}")
+        for table, spec in TABLES.items():  # replaced by a committed re-extraction, not yet deleted
+            if spec.per_document and (self.root / table).is_dir():
+                for path in (self.root / table).rglob("part-*.parquet"):
+                    rel = str(path.relative_to(self.root))
+                    if rel not in listed:
+                        path.unlink()
+                        actions.append(f"removed superseded {rel}")
         staging = self.root / ".staging"
         if staging.is_dir():
             for spool in staging.iterdir():
@@ -254,17 +261,25 @@ class Store:
         """Write rows as a hidden part file; returns the path (relative to root) it will have once committed."""
         spec = TABLES[table]
         assert spec.per_document, f"{table} is a corpus table"
+        return self.stage_table(table, conform(spec, rows), tag, ingest_date)
+
+    def stage_table(self, table: str, data: pa.Table, tag: str, ingest_date: date) -> str:
+        """`stage` for rows that are already a table of the declared schema."""
         folder = self.root / table / f"ingest_date={ingest_date.isoformat()}"
         folder.mkdir(parents=True, exist_ok=True)
         staged = folder / f".part-{tag}.parquet"
-        pq.write_table(conform(spec, rows), staged)
+        pq.write_table(data, staged)
         with open(staged, "rb") as fh:
             os.fsync(fh.fileno())
         return str(staged.with_name(staged.name[1:]).relative_to(self.root))
 
-    def commit(self, staged: dict[str, list[str]]) -> None:
-        """Publish staged files: the manifest swap is the commit point, the renames follow."""
-        files = {k: list(v) for k, v in self.files.items()}
+    def commit(self, staged: dict[str, list[str]], superseded: Iterable[str] = ()) -> None:
+        """Publish staged files: the manifest swap is the commit point, the renames follow.
+        `superseded`: committed files the staged ones replace (a re-extraction's old rows); they
+        leave the manifest in the same swap and are deleted after the renames (or, after a crash,
+        by the next `recover`), so no reader of the manifest sees a document's rows twice."""
+        gone = set(superseded)
+        files = {k: [rel for rel in v if rel not in gone] for k, v in self.files.items()}
         for table, rels in staged.items():
             files.setdefault(table, []).extend(rels)
         fault_point("before_manifest")
@@ -274,6 +289,10 @@ class Store:
                 fault_point("during_renames")
             final = self.root / rel
             os.replace(final.with_name("." + final.name), final)
+        for i, rel in enumerate(sorted(gone)):
+            if i == 1:
+                fault_point("during_deletes")
+            (self.root / rel).unlink(missing_ok=True)
 
     def write_corpus_table(self, table: str, rows: Iterable[dict] | pa.Table) -> Path:
         """Replace corpus table `table` atomically. Rows (any iterable of dicts) are converted and

@@ -11,7 +11,9 @@ local mirror folder with the transactional local store (`dataset.Store`), then p
   publish(mirror, url)   uploads the part files the remote lacks, then each corpus table under a
                          content-addressed name (`_corpus/<table>-<sha>.parquet`), then the
                          manifest LAST, in one PUT (atomic on S3, GCS and Azure), then the plain
-                         `<table>.parquet` copies for readers that open paths directly
+                         `<table>.parquet` copies for readers that open paths directly; part
+                         files a re-extraction replaced are listed as `superseded` and deleted
+                         by the next publish
 
 A reader that goes through the manifest (`read_table`) sees the previous run or the new one,
 never half of one: part files of an interrupted publish are unlisted, and corpus tables are
@@ -201,13 +203,18 @@ def publish(local_root: Path | str, url: str, storage_options: dict[str, Any] | 
     if expect_manifest_id is not False and manifest_id(current) != expect_manifest_id:
         raise ConcurrentPublish(f"{url} was published by another run since this run pulled it")
     previous = current or {}
-    manifest = {"format": 1, "files": store.files, "corpus": corpus,
+    listed = {rel for rels in store.files.values() for rel in rels}
+    # part files the last manifest listed and this one does not (replaced by a re-extraction):
+    # kept one publish longer, like the last corpus tables, for readers that hold the last manifest
+    superseded = sorted({rel for rels in previous.get("files", {}).values() for rel in rels} - listed)
+    manifest = {"format": 1, "files": store.files, "corpus": corpus, "superseded": superseded,
                 "published_at": datetime.now(timezone.utc).isoformat()}
     fs.pipe_file(f"{root}/{MANIFEST}", json.dumps(manifest, indent=1, sort_keys=True).encode())  # commit
     if plain:
         fs.put([lp for lp, _ in plain], [rp for _, rp in plain])
     keep = set(corpus.values()) | set(previous.get("corpus", {}).values())  # readers may hold the last one
     stale = [f"{root}/{rel}" for rel in remote if rel.startswith(CORPUS_DIR + "/") and rel not in keep]
+    stale += [f"{root}/{rel}" for rel in previous.get("superseded", []) if rel in remote and rel not in listed]
     if stale:
         fs.rm(stale)
     return {"url": normalise_url(url), "uploaded": len(puts), "corpus_tables": len(corpus),

@@ -1,0 +1,115 @@
+"""Re-extraction: documents stored by another pipeline_version parsed again from their stored
+text, their old rows replaced in the same commit that adds the new ones.
+
+The stored text is the cleaned text (its hash is the doc_id), so everything after cleaning runs
+again: kind, language and credibility (from the text and its metadata), the NLP pipeline and
+extraction. A change to decoding, HTML extraction or cleaning reaches a document only when its
+source is read again (a changed text is a new document version). A document keeps its doc_id,
+version, previous_doc_id, ingested_at and ingest_date partition; its rows get the run's run_id
+and the current pipeline_version.
+"""
+from __future__ import annotations
+
+import pickle
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .store import TABLES, Store
+from .text import Document
+from .text.classify import classify_kind
+from .text.document import assess
+from .text.meta import detect_language
+
+if TYPE_CHECKING:
+    from .ingest import Discovery
+
+# Tables whose rows belong to one document and so are replaced with it (not runs or quarantine).
+REPLACED_TABLES = tuple(name for name, spec in TABLES.items()
+                        if spec.per_document and "doc_id" in spec.schema.names)
+DOCUMENT_COLUMNS = ["doc_id", "source", "raw_sha256", "text", "kind", "url", "title", "published", "byline",
+                    "site", "encoding", "version", "previous_doc_id", "ingested_at", "pipeline_version"]
+
+
+def partition_date(rel: str) -> date:
+    """The ingest_date of a part file's hive partition folder."""
+    for folder in Path(rel).parts:
+        if folder.startswith("ingest_date="):
+            return date.fromisoformat(folder.removeprefix("ingest_date="))
+    raise ValueError(f"{rel}: not in an ingest_date= partition")
+
+
+def document_from_row(row: dict) -> Document:
+    """The Document a stored row came from, with what is derived from its text derived again."""
+    doc = Document(doc_id=row["doc_id"], source=row["source"], raw_sha256=row["raw_sha256"], text=row["text"],
+                   kind=row["kind"], url=row["url"], title=row["title"], published=row["published"],
+                   byline=row["byline"], site=row["site"], lang=detect_language(row["text"]),
+                   encoding=row["encoding"], fetched_at=row["ingested_at"])
+    return assess(replace(doc, kind=classify_kind(doc.text, doc.title)))
+
+
+def iter_stale_spools(store: Store, found: "Discovery", version: str, batch_docs: int) -> Iterator[str]:
+    """Spool every stored document whose rows another pipeline_version wrote, in batches of one
+    ingest_date each (`found.spool_dates`), one documents file at a time; then work out which
+    committed files the new rows replace (`found.superseded`, and `found.staged` for the rows of
+    other documents that shared a file with a stale one)."""
+    spool_dir = store.root / ".staging" / found.run_id
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    stale: set[str] = set()
+    batch: list[tuple[Document, int, str | None]] = []
+    batch_date: date | None = None
+
+    def flush() -> str:
+        path = spool_dir / f"batch-{len(found.spools):05d}.pkl"
+        path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+        found.spools.append(str(path))
+        found.spool_dates[str(path)] = batch_date
+        found.reextracted += len(batch)
+        batch.clear()
+        return str(path)
+
+    schema = pa.schema([TABLES["documents"].schema.field(c) for c in DOCUMENT_COLUMNS])
+    for rel, path in zip(store.files.get("documents", []), store.paths("documents")):
+        part = Store._read_part(path, DOCUMENT_COLUMNS, schema)
+        part = part.filter(pc.not_equal(part["pipeline_version"], version))
+        day = partition_date(rel)
+        for row in part.to_pylist():
+            if batch and (len(batch) >= batch_docs or day != batch_date):
+                yield flush()
+            batch_date = day
+            batch.append((document_from_row(row), row["version"], row["previous_doc_id"]))
+            stale.add(row["doc_id"])
+    if batch:
+        yield flush()
+    if stale:
+        supersede(store, found, stale)
+
+
+def supersede(store: Store, found: "Discovery", stale: set[str]) -> None:
+    """Every committed file holding a row of a `stale` document leaves the manifest at the commit;
+    the rows it holds of other documents are staged again, so nothing but the stale rows goes."""
+    value_set = pa.array(sorted(stale), pa.string())
+    kept = 0
+    for table in REPLACED_TABLES:
+        for rel, path in zip(store.files.get(table, []), store.paths(table)):
+            ids = Store._read_part(path, ["doc_id"], pa.schema([TABLES[table].schema.field("doc_id")]))["doc_id"]
+            hit = pc.is_in(ids, value_set=value_set)
+            if not pc.any(hit).as_py():
+                continue
+            found.superseded.append(rel)
+            if pc.all(hit).as_py():
+                continue
+            rest = Store._read_part(path, None, TABLES[table].schema).filter(pc.invert(hit))
+            kept += 1
+            tag = f"{found.run_id}-k{kept:05d}"
+            found.staged.setdefault(table, []).append(store.stage_table(table, rest, tag, partition_date(rel)))
+
+
+def stale_count(store: Store, version: str) -> int:
+    """Stored documents whose rows another pipeline_version wrote (one column read)."""
+    versions = store.read("documents", ["pipeline_version"])["pipeline_version"]
+    return len(versions) - pc.sum(pc.equal(versions, version)).as_py() if len(versions) else 0
