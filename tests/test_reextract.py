@@ -169,6 +169,13 @@ def test_the_summary_names_stale_and_reextracted_documents(capsys):
     assert "re-extracted                  8" in capsys.readouterr().out
 
 
+def test_the_run_artifact_says_what_is_stale():
+    from trialwire.run_artifacts import run_markdown
+    summary = {"run_id": "r", "status": "completed", "seconds": 1.0, "documents_seen": 8, "stale_documents": 8}
+    text = run_markdown(summary, {"quarantined": [], "new_conflicts": []})
+    assert "| stale documents | 8 |" in text and "`trialwire ingest --reextract`" in text
+
+
 def test_a_published_store_drops_replaced_part_files_one_publish_later(tmp_path):
     url = f"memory://trialwire-reextract-{os.getpid()}"
     mirror = tmp_path / "mirror"

@@ -24,7 +24,8 @@ def run_tables(out: Path, run_id: str, known_conflicts: set[str]) -> dict[str, l
 
 
 def counts_rows(summary: dict) -> list[dict]:
-    keys = ["documents_seen", "documents_read", "skipped_unchanged", "quarantined", "facts", "words"]
+    keys = ["documents_seen", "documents_read", "skipped_unchanged", "quarantined", "facts", "words",
+            "reextracted", "stale_documents"]
     return [{"measure": k.replace("_", " "), "value": summary.get(k, 0)} for k in keys]
 
 
@@ -32,6 +33,9 @@ def run_markdown(summary: dict, tables: dict[str, list[dict]]) -> str:
     lines = [f"# trialwire run {summary['run_id']}", "", f"Status **{summary['status']}** in {summary['seconds']:.1f} s.", "",
              "| measure | value |", "|---|---|"]
     lines += [f"| {r['measure']} | {r['value']:,} |" for r in counts_rows(summary)]
+    if summary.get("stale_documents"):
+        lines += ["", f"{summary['stale_documents']:,} stored documents were extracted by an older pipeline_version; "
+                  "a run with `reextract` (`trialwire ingest --reextract`) parses them again."]
     for title, rows in (("Quarantined", tables["quarantined"]), ("New conflicts", tables["new_conflicts"])):
         lines += ["", f"## {title} ({len(rows)})", ""]
         if rows:
