@@ -210,6 +210,14 @@ def test_sample_size_real_conflict(tmp_path):
     c = _sample_store(tmp_path, (700, "exact"), (769, "exact"))
     assert len(c) == 1 and c[0]["kind"] == "conflict"
     assert c[0]["subject"] == "SURMOUNT-1"
+    # two sources of the same credibility: nothing to choose between them but the alphabet
+    assert c[0]["proposed_value"] is None
+    assert "700 (1 independent source" in c[0]["resolution"] and "769 (1 independent source" in c[0]["resolution"]
+    assert "weigh the same; an analyst's decision settles it" in c[0]["resolution"]
+    (tmp_path / "decisions.yaml").write_text(f"conflicts:\n  - conflict_id: {c[0]['conflict_id']}\n    pick: '769'\n")
+    reconcile(tmp_path)
+    decided = next(r for r in rows(tmp_path, "conflicts") if r["attribute"] == "sample_size")
+    assert decided["proposed_value"] == "769" and "(Nothing was proposed.)" in decided["resolution"]
 
 
 def test_trial_vs_program_count_is_scope(tmp_path):
@@ -331,6 +339,22 @@ def test_decisions_applied_on_next_run(rocket, tmp_path):
         assert any("Nonexistent".lower() in p.lower() for p in summary.decision_problems)
     finally:
         reconcile(out)  # leave the shared store as the other tests expect it
+
+
+def test_a_hand_edited_decisions_file_with_mistakes_reports_them_and_applies_the_rest(tmp_path):
+    from trialwire.reconcile.decisions import load_decisions
+    path = tmp_path / "decisions.yaml"
+    path.write_text("aliases:\n  - rocatan\n  - {drug: rocatinlimab, alias: Rocatan, decision: reject}\n"
+                    "conflicts:\n  c-1a2b3c4d5e: {pick: '769', note: company release}\n  c-ffffffffff: NCT05398445\n")
+    d = load_decisions(path)
+    assert d.aliases == {("rocatinlimab", "rocatan"): {"decision": "reject", "note": None}}
+    assert d.conflicts == {"c-1a2b3c4d5e": {"pick": "769", "note": "company release"},
+                           "c-ffffffffff": {"pick": "NCT05398445", "note": None}}
+    assert d.problems == ["aliases[0]: needs drug, alias and decision accept|reject"]
+    for text, problem in (("- just a list\n", "expected the sections"), ("aliases: rocatan\n", "aliases: expected a list"),
+                          ("conflicts:\n  - c-1a2b3c4d5e\n", "conflicts[0]: needs conflict_id and pick")):
+        path.write_text(text)
+        assert any(problem in p for p in load_decisions(path).problems), text
 
 
 def test_weak_facts_do_not_corroborate(tmp_path):

@@ -17,7 +17,7 @@ def run_tables(out: Path, run_id: str, known_conflicts: set[str]) -> dict[str, l
                    for q in store.read("quarantine", ["source", "reason", "detail", "run_id"]).to_pylist()
                    if q["run_id"] == run_id]
     conflicts = [{"subject": c["subject"], "attribute": c["attribute"], "kind": c["kind"],
-                  "proposed": c["proposed_value"]}
+                  "proposed": c["proposed_value"] if c["proposed_value"] is not None else "(none)"}
                  for c in store.read("conflicts", ["conflict_id", "subject", "attribute", "kind", "proposed_value"]).to_pylist()
                  if c["conflict_id"] not in known_conflicts]
     return {"quarantined": quarantined, "new_conflicts": conflicts}

@@ -176,5 +176,10 @@ def propose(kind: str, attr: str, values: list[dict], claims: list[Claim]) -> tu
         return None, "No single value: each holds at its own scope."
     top = values[0]
     runner = values[1] if len(values) > 1 else None
+    if runner is not None and runner["weight"] >= top["weight"]:
+        # an order of values that weigh the same would be alphabetical: not a reason to offer
+        tied = [v for v in values if v["weight"] >= top["weight"]]
+        return None, ("No value proposed: " + " and ".join(f"{v['value']} ({support_text(values, v['key'])})" for v in tied)
+                      + " weigh the same; an analyst's decision settles it.")
     margin = f" over {runner['value']} ({support_text(values, runner['key'])})" if runner else ""
     return top["value"], f"Proposed {top['value']} by credibility weighting ({support_text(values, top['key'])}){margin}."

@@ -12,6 +12,8 @@ Format (YAML, edited by hand; both sections optional)::
         pick: "769"               # the value to keep (any text)
         note: company release wins over the recruitment page
 
+`conflicts` may also map each conflict_id to its pick (`c-1a2b3c4d5e: {pick: "769"}`). An entry
+that cannot be read is reported in the run's decision problems and the others still apply.
 Alias decisions match on the drug's canonical name and the alias after case, spaces and hyphens
 are dropped. A decision whose alias or conflict no longer exists is reported back, not lost.
 """
@@ -43,18 +45,34 @@ def load_decisions(path: Path | None) -> Decisions:
     except yaml.YAMLError as exc:
         out.problems.append(f"{path}: not valid YAML ({exc})")
         return out
-    for i, a in enumerate(data.get("aliases") or []):
-        decision = str(a.get("decision", "")).strip().lower()
-        if not a.get("drug") or not a.get("alias") or decision not in ("accept", "reject"):
+    if not isinstance(data, dict):
+        out.problems.append(f"{path}: expected the sections aliases: and conflicts:, found {type(data).__name__}")
+        return out
+    for i, a in enumerate(_entries(data, "aliases", out)):
+        decision = str(a.get("decision", "")).strip().lower() if isinstance(a, dict) else ""
+        if not decision or not a.get("drug") or not a.get("alias") or decision not in ("accept", "reject"):
             out.problems.append(f"aliases[{i}]: needs drug, alias and decision accept|reject")
             continue
         out.aliases[(key(a["drug"]), key(a["alias"]))] = {"decision": decision, "note": a.get("note")}
-    for i, c in enumerate(data.get("conflicts") or []):
-        if not c.get("conflict_id") or c.get("pick") is None:
+    conflicts = data.get("conflicts")
+    if isinstance(conflicts, dict):  # also accepted: {conflict_id: {pick: ..., note: ...}}
+        conflicts = [{"conflict_id": cid, **(c if isinstance(c, dict) else {"pick": c})} for cid, c in conflicts.items()]
+        data = {**data, "conflicts": conflicts}
+    for i, c in enumerate(_entries(data, "conflicts", out)):
+        if not isinstance(c, dict) or not c.get("conflict_id") or c.get("pick") is None:
             out.problems.append(f"conflicts[{i}]: needs conflict_id and pick")
             continue
         out.conflicts[str(c["conflict_id"])] = {"pick": str(c["pick"]), "note": c.get("note")}
     return out
+
+
+def _entries(data: dict, section: str, out: Decisions) -> list:
+    """A section's list of entries; anything else is reported, not applied (nor a crash)."""
+    entries = data.get(section) or []
+    if not isinstance(entries, list):
+        out.problems.append(f"{section}: expected a list of entries, found {type(entries).__name__}")
+        return []
+    return entries
 
 
 def _text(decision: str, note: str | None) -> str:
@@ -89,7 +107,8 @@ def apply_conflict_decisions(rows: list[ConflictRow], decisions: Decisions) -> i
         used.add(r.conflict_id)
         applied += 1
         r.decision = _text(f"pick {d['pick']}", d.get("note"))
-        r.resolution = f"Analyst picked {d['pick']}{': ' + d['note'] if d.get('note') else ''}. (Proposed was {r.proposed_value}.) {r.resolution}"
+        proposed = f"Proposed was {r.proposed_value}." if r.proposed_value is not None else "Nothing was proposed."
+        r.resolution = f"Analyst picked {d['pick']}{': ' + d['note'] if d.get('note') else ''}. ({proposed}) {r.resolution}"
         r.proposed_value = d["pick"]
     for cid in decisions.conflicts.keys() - used:
         decisions.problems.append(f"conflict decision {cid} matches no current conflict (values changed?)")

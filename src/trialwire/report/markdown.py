@@ -67,7 +67,8 @@ def _conflict(view: dict, c: dict) -> list[str]:
     if rest:
         out += ["", f"{len(rest):,} more values, by weight (value, weight, documents): "
                 + "; ".join(f"{md(v.get('value'))} ({md(v.get('weight'))}, {md(v.get('documents'))})" for v in rest)]
-    out += ["", f"Proposed: **{md(c.get('proposed_value'))}**. {md(c.get('resolution'))}"]
+    proposed = md(c.get("proposed_value")) if c.get("proposed_value") is not None else "(none)"
+    out += ["", f"Proposed: **{proposed}**. {md(c.get('resolution'))}"]
     if c.get("decision"):
         out.append(f"Analyst decision: {md(c['decision'])}")
     return out + [""]
