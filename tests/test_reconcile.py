@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -339,6 +340,48 @@ def test_decisions_applied_on_next_run(rocket, tmp_path):
         assert any("Nonexistent".lower() in p.lower() for p in summary.decision_problems)
     finally:
         reconcile(out)  # leave the shared store as the other tests expect it
+
+
+def _surmount_doc(b, name: str, n: int):
+    d = b.doc(f"{name}.txt", f"In SURMOUNT-1, {n} adults were randomised.\nBy {name.title()} Writer",
+              url=f"https://{name}.example.com/surmount")
+    b.fact("sample_sizes", d, str(n), trial="SURMOUNT-1", n=n, qualifier="exact", scope="trial")
+    b.fact("trials", d, "SURMOUNT-1", trial="SURMOUNT-1", phase="3")
+
+
+def test_a_decision_follows_its_conflict_when_new_sources_change_the_values(tmp_path):
+    from trialwire.reconcile.decisions import decision_stub, load_decisions
+    (c,) = _sample_store(tmp_path, (700, "exact"), (769, "exact"))
+    stub = decision_stub({**c, "values": json.loads(c["values_json"])})
+    assert "subject: \"SURMOUNT-1\"" in stub and "attribute: sample_size" in stub and "# or: " in stub
+    path = tmp_path / "decisions.yaml"
+    path.write_text("conflicts:\n" + re.sub(r'pick: "[^"]*"', 'pick: "769"', stub) + "\n")
+    assert load_decisions(path).conflicts[c["conflict_id"]] == {
+        "pick": "769", "note": "", "subject": "SURMOUNT-1", "attribute": "sample_size"}
+    assert reconcile(tmp_path).decisions_applied == 1
+    b = StoreBuilder(tmp_path, run_id="run-2")
+    _surmount_doc(b, "third", 767)  # a new source: a third value, so a new conflict id
+    b.commit()
+    summary = reconcile(tmp_path)
+    (now,) = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "sample_size"]
+    assert now["conflict_id"] != c["conflict_id"] and summary.decisions_applied == 1 and not summary.decision_problems
+    assert now["proposed_value"] == "769" and "values changed since" in now["decision"]
+    assert f"Recorded for {c['conflict_id']}; new sources changed the values since" in now["resolution"]
+    path.write_text(f"conflicts:\n  - {{conflict_id: {c['conflict_id']}, subject: SURMOUNT-1, attribute: sample_size, "
+                    "pick: '750'}\n")  # a pick no current value offers is not applied
+    summary = reconcile(tmp_path)
+    assert summary.decisions_applied == 0
+    assert "the pick 750 is no longer among the values" in summary.decision_problems[0]
+
+
+def test_a_decision_without_subject_is_not_moved(tmp_path):
+    (c,) = _sample_store(tmp_path, (700, "exact"), (769, "exact"))
+    (tmp_path / "decisions.yaml").write_text(f"conflicts:\n  - {{conflict_id: {c['conflict_id']}, pick: '769'}}\n")
+    b = StoreBuilder(tmp_path, run_id="run-2")
+    _surmount_doc(b, "third", 767)
+    b.commit()
+    summary = reconcile(tmp_path)
+    assert summary.decisions_applied == 0 and "matches no current conflict" in summary.decision_problems[0]
 
 
 def test_a_hand_edited_decisions_file_with_mistakes_reports_them_and_applies_the_rest(tmp_path):

@@ -97,6 +97,25 @@ def test_aliases_conflicts_and_decisions_shown(report):
     assert 'href="file:///data/raw/recruit.txt"' in html_text
 
 
+def test_each_conflict_offers_the_decision_to_paste(report, tmp_path):
+    import html as html_lib
+
+    from trialwire.reconcile.decisions import load_decisions
+    out, paths, _ = report
+    conflict = next(r for r in Store(out).read("conflicts").to_pylist() if r["attribute"] == "sample_size")
+    stubs = re.findall(r'<details class="decide"><summary>.*?</summary><pre>(.*?)</pre></details>', paths[0].read_text(), re.S)
+    assert len(stubs) == Store(out).count_rows("conflicts")
+    stub = next(html_lib.unescape(s) for s in stubs if conflict["conflict_id"] in s)
+    md_stub = re.search(r"```yaml\n(- conflict_id: " + conflict["conflict_id"] + r".*?)```", paths[1].read_text(), re.S)
+    assert md_stub and md_stub.group(1).strip() == stub.strip()
+    pasted = tmp_path / "decisions.yaml"
+    pasted.write_text("conflicts:\n" + "\n".join("  " + line for line in stub.splitlines()) + "\n")
+    decided = load_decisions(pasted)
+    assert not decided.problems
+    assert decided.conflicts[conflict["conflict_id"]]["pick"] == "769"  # the current decision's pick
+    assert decided.conflicts[conflict["conflict_id"]]["subject"] == conflict["subject"]
+
+
 def test_changed_source_is_marked_and_old_version_ignored(report):
     out, paths, ids = report
     html_text = paths[0].read_text()

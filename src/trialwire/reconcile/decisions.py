@@ -9,6 +9,8 @@ Format (YAML, edited by hand; both sections optional)::
         note: AI page; no such brand exists
     conflicts:
       - conflict_id: c-1a2b3c4d5e   # from the conflicts table or the report
+        subject: ROCKET-IGNITE      # optional, with attribute: the decision follows its conflict
+        attribute: sample_size      #   when new sources change the values (and so the id)
         pick: "769"               # the value to keep (any text)
         note: company release wins over the recruitment page
 
@@ -19,6 +21,7 @@ are dropped. A decision whose alias or conflict no longer exists is reported bac
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,7 +65,8 @@ def load_decisions(path: Path | None) -> Decisions:
         if not isinstance(c, dict) or not c.get("conflict_id") or c.get("pick") is None:
             out.problems.append(f"conflicts[{i}]: needs conflict_id and pick")
             continue
-        out.conflicts[str(c["conflict_id"])] = {"pick": str(c["pick"]), "note": c.get("note")}
+        out.conflicts[str(c["conflict_id"])] = {"pick": str(c["pick"]), "note": c.get("note"),
+                                                **{k: str(c[k]) for k in ("subject", "attribute", "facet") if c.get(k)}}
     return out
 
 
@@ -99,17 +103,64 @@ def apply_alias_decisions(verdicts: list[AliasVerdict], decisions: Decisions) ->
 
 
 def apply_conflict_decisions(rows: list[ConflictRow], decisions: Decisions) -> int:
-    applied, used = 0, set()
-    for r in rows:
-        d = decisions.conflicts.get(r.conflict_id)
-        if d is None:
-            continue
-        used.add(r.conflict_id)
+    """By conflict_id; a decision whose id no longer exists (new sources changed the values) still
+    applies, flagged, to the conflict of its subject and attribute whose values include its pick."""
+    by_id = {r.conflict_id: r for r in rows}
+    applied, decided = 0, set(decisions.conflicts) & set(by_id)  # an exact id wins over a moved decision
+    for cid, d in sorted(decisions.conflicts.items(), key=lambda item: item[0] not in by_id):
+        r, moved = by_id.get(cid), False
+        if r is None:
+            r, why = _successor(rows, d, decided)
+            if r is None:
+                decisions.problems.append(f"conflict decision {cid} matches no current conflict ({why})")
+                continue
+            moved = True
+        decided.add(r.conflict_id)
         applied += 1
-        r.decision = _text(f"pick {d['pick']}", d.get("note"))
+        note = f": {d['note']}" if d.get("note") else ""
         proposed = f"Proposed was {r.proposed_value}." if r.proposed_value is not None else "Nothing was proposed."
-        r.resolution = f"Analyst picked {d['pick']}{': ' + d['note'] if d.get('note') else ''}. ({proposed}) {r.resolution}"
+        changed = (f" Recorded for {cid}; new sources changed the values since (now {_listed(r)}): check that it "
+                   "still holds and record it under this conflict's id." if moved else "")
+        r.decision = _text(f"pick {d['pick']}", d.get("note")) + (f" (recorded for {cid}; values changed since)" if moved else "")
+        r.resolution = f"Analyst picked {d['pick']}{note}.{changed} ({proposed}) {r.resolution}"
         r.proposed_value = d["pick"]
-    for cid in decisions.conflicts.keys() - used:
-        decisions.problems.append(f"conflict decision {cid} matches no current conflict (values changed?)")
     return applied
+
+
+def _successor(rows: list[ConflictRow], d: dict, decided: set[str]) -> tuple[ConflictRow | None, str]:
+    if not d.get("subject") or not d.get("attribute"):
+        return None, "values changed? a decision that names its subject and attribute follows its conflict"
+    same = [r for r in rows if key(r.subject) == key(d["subject"]) and r.attribute == d["attribute"]
+            and (not d.get("facet") or r.facet == d["facet"]) and r.conflict_id not in decided]
+    offered = [r for r in same if _offers(r, d["pick"])]
+    if len(offered) == 1:
+        return offered[0], ""
+    if not offered:
+        return None, f"{d['subject']} / {d['attribute']}: the pick {d['pick']} is no longer among the values" \
+            if same else f"no conflict about {d['subject']} / {d['attribute']} remains"
+    return None, f"{d['subject']} / {d['attribute']}: {len(offered)} conflicts offer {d['pick']}; name the facet"
+
+
+def _offers(r: ConflictRow, pick: str) -> bool:
+    wanted = key(pick)
+    return any(wanted in {key(str(v.get("value"))), key(str(v.get("key"))), *(key(str(s)) for s in v.get("shown_as") or [])}
+               for v in r.values)
+
+
+def _listed(r: ConflictRow, most: int = 5) -> str:
+    shown = [str(v.get("value")) for v in r.values[:most]]
+    return "; ".join(shown) + (f" and {len(r.values) - most} more" if len(r.values) > most else "")
+
+
+def decision_stub(conflict: dict, indent: str = "  ") -> str:
+    """The decisions.yaml entry that settles `conflict` (a conflicts-table row with its values), to
+    paste under `conflicts:`: its id, subject and attribute (so the decision follows the conflict
+    when new sources change its values), the current or proposed pick and the other values."""
+    values = [str(v.get("value")) for v in conflict.get("values") or conflict.get("values_shown") or []]
+    pick = conflict.get("proposed_value") if conflict.get("proposed_value") is not None else (values[0] if values else "")
+    others = [" ".join(v.split()) for v in values if v != str(pick)][:5]  # one comment line
+    q = lambda text: json.dumps(str(text), ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+    lines = [f"- conflict_id: {conflict['conflict_id']}", f"  subject: {q(conflict['subject'])}",
+             f"  attribute: {conflict['attribute']}",
+             f"  pick: {q(pick)}" + (f"  # or: {' | '.join(others)}" if others else ""), '  note: ""']
+    return "\n".join(indent + line for line in lines)

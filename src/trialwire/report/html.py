@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ..paths import PROJ_ROOT
+from ..reconcile.decisions import decision_stub
 from .model import doc_label, sources_in_order
 
 STATUS_COLOURS = {"confirmed": "#1a7f37", "corroborated": "#0969da", "unverified": "#cf222e"}
@@ -36,6 +37,8 @@ blockquote{margin:4px 0;padding:4px 10px;border-left:3px solid #d0d7de;backgroun
 .notice{background:#fff8c5;border:1px solid #d4a72c;padding:8px 12px;border-radius:6px}
 nav a{margin-right:12px}code{font-size:13px}.num{text-align:right}
 .open{font-weight:700;color:#cf222e}
+.decide summary{color:#57606a;font-size:13px;cursor:pointer}.decide pre{background:#f6f8fa;padding:6px 10px;
+border-radius:4px;font-size:13px;overflow-x:auto;user-select:all}
 """
 
 
@@ -137,7 +140,9 @@ def _conflict(view: dict, c: dict) -> str:
             f'<span class="muted"><code>{esc(c["conflict_id"])}</code></span></h4>'
             f'<div class="sides">{"".join(sides)}</div>{_other_values(c.get("values_rest") or [])}'
             f'<p><b>Proposed:</b> {esc(c.get("proposed_value") if c.get("proposed_value") is not None else "(none)")}</p>'
-            f'<p>{esc(c.get("resolution"))}</p>{decision}</div>')
+            f'<p>{esc(c.get("resolution"))}</p>{decision}'
+            '<details class="decide"><summary>Record a decision: paste under <code>conflicts:</code> in '
+            f'<code>decisions.yaml</code></summary><pre>{esc(decision_stub(c, indent=""))}</pre></details></div>')
 
 
 def _other_values(values: list[dict]) -> str:

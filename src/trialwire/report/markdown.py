@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from ..reconcile.decisions import decision_stub
 from .model import doc_label, sources_in_order
 
 
@@ -71,6 +72,8 @@ def _conflict(view: dict, c: dict) -> list[str]:
     out += ["", f"Proposed: **{proposed}**. {md(c.get('resolution'))}"]
     if c.get("decision"):
         out.append(f"Analyst decision: {md(c['decision'])}")
+    out += ["", "Record a decision (under `conflicts:` in `decisions.yaml`):", "", "```yaml",
+            decision_stub(c, indent=""), "```"]
     return out + [""]
 
 
