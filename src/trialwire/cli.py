@@ -33,7 +33,8 @@ def print_summary(summary: dict) -> None:
         f"trialwire run {summary['run_id']}: {summary['status']} in {summary['seconds']:.1f} s",
         f"  documents seen          {summary['documents_seen']:>7}",
         f"  read and parsed         {summary['documents_read']:>7}  ({summary['words']:,} words)",
-        f"  skipped as unchanged    {summary['skipped_unchanged']:>7}",
+        f"  skipped as unchanged    {summary['skipped_unchanged']:>7}"
+        + (f"  ({summary['not_modified']} answered 304 Not Modified)" if summary.get("not_modified") else ""),
         f"  quarantined             {summary['quarantined']:>7}  {summary['quarantine_reasons'] or ''}",
         f"  facts written           {summary['facts']:>7}",
     ]

@@ -21,9 +21,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping
 
-from .sources.base import RawDocument, SourceFailure, SourceItem
+from .sources.base import NotModified, RawDocument, SourceFailure, SourceItem
+from .sources.validators import load_validators, save_validators, usable
 from .startup import loading
 from .store import FACT_TABLES, TABLES, Store
 from .text import Document, Unreadable, prepare, sha256
@@ -131,13 +132,15 @@ def current_version() -> str:
     return pipeline_version()
 
 
-def open_sources(specs: Iterable[str], config: str | None = None) -> Iterator[SourceItem]:
-    """Folder or file paths, http(s) URLs, and/or a sources YAML, as one lazy stream."""
+def open_sources(specs: Iterable[str], config: str | None = None,
+                 validators: Mapping[str, dict[str, str]] | None = None) -> Iterator[SourceItem]:
+    """Folder or file paths, http(s) URLs, and/or a sources YAML, as one lazy stream. `validators`:
+    url -> ETag / Last-Modified for conditional HTTP requests (sources/validators.py)."""
     from .sources.folder import FolderSource
     for spec in specs:
         if spec.startswith(("http://", "https://")):
             from .sources.http import HttpFetcher, UrlListSource
-            yield from UrlListSource([spec], HttpFetcher()).items()
+            yield from UrlListSource([spec], HttpFetcher(validators=validators)).items()
         else:
             if not Path(spec).exists():
                 yield SourceFailure(spec, "not_found", "no such file or folder")
@@ -145,7 +148,7 @@ def open_sources(specs: Iterable[str], config: str | None = None) -> Iterator[So
             yield from FolderSource(spec).items()
     if config:
         from .sources.config import load_sources
-        for source in load_sources(Path(config)):
+        for source in load_sources(Path(config), validators):
             yield from source.items()
 
 
@@ -167,6 +170,8 @@ class Discovery:
     reextracted: int = 0  # of those, parsed again by this run (--reextract)
     spool_dates: dict[str, date] = field(default_factory=dict)  # a re-extracted batch's partition
     superseded: list[str] = field(default_factory=list)  # committed files the re-extracted rows replace
+    not_modified: int = 0  # HTTP sources that answered 304 (counted in skipped too)
+    validators: dict[str, dict[str, str]] = field(default_factory=dict)  # saved after the commit
 
     def ingest_date_of(self, spool: str) -> date:
         return self.spool_dates.get(spool, self.ingest_date)
@@ -200,6 +205,9 @@ class KnownDocuments:
         """These bytes are stored: as a document (from any source) or quarantined from this source."""
         return (raw_hash, item.source) in self.raw or (not isinstance(item, SourceFailure) and raw_hash in self.raw)
 
+    def holds_bytes(self, raw_hash: str, source: str) -> bool:
+        return raw_hash in self.raw or (raw_hash, source) in self.raw
+
 
 def quarantine_row(item: SourceFailure | RawDocument, reason: str, detail: str, run_id: str, version: str) -> dict:
     data = item.data
@@ -229,11 +237,18 @@ def iter_spools(store: Store, specs: list[str], config: str | None, found: Disco
         del batch[:size]
         return str(path)
 
-    for item in open_sources(specs, config):
+    conditional = usable(load_validators(store.root), known.holds_bytes)
+    for item in open_sources(specs, config, conditional):
         found.seen += 1
         if progress:
             progress(1)
+        if isinstance(item, NotModified):
+            found.skipped += 1
+            found.not_modified += 1
+            continue
         raw_hash = sha256(item.data)
+        if isinstance(item, RawDocument) and item.validators:
+            found.validators[item.source] = {**item.validators, "raw_sha256": raw_hash}
         if known.holds(item, raw_hash):
             found.skipped += 1
             continue
@@ -367,6 +382,7 @@ def commit_run(store: Store, found: Discovery, results: list[BatchResult], start
         if table.per_document and not store.files.get(table.name) and not staged.get(table.name):
             staged[table.name] = [store.stage(table.name, [], found.run_id, found.ingest_date)]
     store.commit(staged, superseded=found.superseded)
+    save_validators(store.root, found.validators)  # after the commit: only for bytes the store holds
     shutil.rmtree(store.root / ".staging" / found.run_id, ignore_errors=True)
     return run
 
@@ -388,6 +404,7 @@ def run_summary(run: dict, found: Discovery, results: list[BatchResult]) -> dict
             "parser_peak_rss_mb": max((r.peak_rss_mb for r in results), default=0),
             "workers": sorted({r.worker for r in results}),
             "set_aside_corrupt": found.set_aside, "reextracted": found.reextracted,
+            "not_modified": found.not_modified,
             "stale_documents": found.stale - found.reextracted}
 
 

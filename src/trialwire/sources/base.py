@@ -20,6 +20,7 @@ class RawDocument:
     fetched_at: datetime = field(default_factory=utcnow)
     content_type: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
+    validators: dict[str, str] = field(default_factory=dict)  # HTTP etag / last_modified, for the next run
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,14 @@ class SourceFailure:
     data: bytes = b""
 
 
-SourceItem = Union[RawDocument, SourceFailure]
+@dataclass(frozen=True)
+class NotModified:
+    """An HTTP source answered 304 to the validators of bytes the store already holds."""
+
+    source: str
+
+
+SourceItem = Union[RawDocument, SourceFailure, NotModified]
 
 
 class Source(Protocol):

@@ -45,7 +45,8 @@ KIND_KEYS = {
 }
 
 
-def load_sources(config_path: Path | str) -> list[Source]:
+def load_sources(config_path: Path | str, validators: Mapping[str, Mapping[str, str]] | None = None) -> list[Source]:
+    """`validators`: url -> stored ETag / Last-Modified for conditional requests (HttpFetcher)."""
     config_path = Path(config_path)
     config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
     if not isinstance(config, dict):
@@ -64,7 +65,7 @@ def load_sources(config_path: Path | str) -> list[Source]:
         configured += [e["url"] for e in entries if e["kind"] == "feed"]
         hosts = [urlsplit(u).hostname or "" for u in configured]
     settings = http_settings(config.get("http") or {}, hosts, f"{config_path}: http")
-    fetcher = HttpFetcher(settings)
+    fetcher = HttpFetcher(settings, validators)
     builders: dict[str, Callable[[dict[str, Any]], Source]] = {
         "folder": lambda e: _folder_source(
             _resolve(e["path"], base_dir), int(e.get("max_bytes", settings.max_bytes))

@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from trialwire.sources.base import RawDocument, SourceFailure, SourceItem
+from trialwire.sources.base import NotModified, RawDocument, SourceFailure, SourceItem
 from trialwire.sources.http import HttpFetcher
 
 # Harmless complaints: the feed parsed fine but its declared encoding or media type was off.
@@ -27,7 +27,8 @@ class FeedSource:
         self.max_items = max_items
 
     def items(self) -> Iterator[SourceItem]:
-        feed = self.fetcher.fetch(self.feed_url)
+        # the feed itself always whole: an item whose fetch failed last time is listed again
+        feed = self.fetcher.fetch(self.feed_url, conditional=False)
         if isinstance(feed, SourceFailure):
             yield feed
             return
@@ -50,6 +51,8 @@ class FeedSource:
         if not link:
             return SourceFailure(f"{self.feed_url}#item{number}", "missing_link", "feed entry has no link")
         page = self.fetcher.fetch(urljoin(base_url, link))
+        if isinstance(page, NotModified):
+            return page
         if isinstance(page, RawDocument):
             return replace(page, meta={**entry_meta(entry, self.feed_url), **page.meta})
         return replace(page, detail=f"{page.detail} (item {number} of feed {self.feed_url})")

@@ -2,7 +2,12 @@
 content-type checks, redirects followed by hand and only to allowed hosts.
 
 Uses the standard library's http.client (no proxy support, no compression: `max_bytes` counts the
-bytes on the wire). Every outcome is a RawDocument or a SourceFailure; nothing raises.
+bytes on the wire). Every outcome is a RawDocument, a SourceFailure or, for a conditional request
+answered 304, NotModified; nothing raises.
+
+Conditional requests: given the validators (ETag, Last-Modified) a previous run stored for a URL
+whose bytes the store still holds, the first request sends If-None-Match / If-Modified-Since, and
+a 304 costs no body. The caller decides which URLs qualify (ingest.usable_validators).
 """
 from __future__ import annotations
 
@@ -11,13 +16,13 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass, replace
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 from urllib.parse import quote, urljoin, urlsplit
 
 import trafilatura
 
 from trialwire import __version__
-from trialwire.sources.base import RawDocument, SourceFailure, SourceItem
+from trialwire.sources.base import NotModified, RawDocument, SourceFailure, SourceItem
 
 USER_AGENT = f"trialwire/{__version__} (+https://github.com/trialwire)"
 DEFAULT_CONTENT_TYPES = frozenset(
@@ -83,8 +88,10 @@ class _Final(Exception):
 
 
 class HttpFetcher:
-    def __init__(self, settings: HttpSettings | None = None) -> None:
+    def __init__(self, settings: HttpSettings | None = None,
+                 validators: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.settings = settings or HttpSettings()
+        self.validators = validators or {}  # url -> {"etag": ..., "last_modified": ...}
 
     def host_allowed(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -92,17 +99,19 @@ class HttpFetcher:
         allowed = self.settings.allowed_hosts
         return host in allowed or (parts.port is not None and f"{host}:{parts.port}" in allowed)
 
-    def fetch(self, url: str) -> SourceItem:
-        """GET `url`, following at most MAX_REDIRECTS redirects that stay on allowed hosts."""
+    def fetch(self, url: str, conditional: bool = True) -> SourceItem:
+        """GET `url`, following at most MAX_REDIRECTS redirects that stay on allowed hosts; with
+        `conditional`, the first request carries the validators known for `url`."""
         current = url
-        for _hop in range(MAX_REDIRECTS + 1):
+        for hop in range(MAX_REDIRECTS + 1):
             problem = url_problem(current)
             if problem:
                 return SourceFailure(url, "bad_url", f"{problem}: {current}")
             if not self.host_allowed(current):
                 reason = "host_not_allowed" if current == url else "redirect_off_host"
                 return SourceFailure(url, reason, f"host not in allowed_hosts: {current}")
-            result = self._get_with_retries(current)
+            known = self.validators.get(url) if conditional and hop == 0 else None
+            result = self._get_with_retries(current, condition_headers(known))
             if isinstance(result, SourceFailure):
                 if current != url:
                     result = replace(result, source=url, detail=f"{result.detail} (at {current})")
@@ -113,17 +122,19 @@ class HttpFetcher:
                     return SourceFailure(url, "http_error", f"{result.status} without Location")
                 current = urljoin(current, location)
                 continue
+            if result.status == 304:
+                return NotModified(url)
             return self._document(url, current, result)
         return SourceFailure(url, "too_many_redirects", f"more than {MAX_REDIRECTS} redirects")
 
-    def _get_with_retries(self, url: str) -> _Response | SourceFailure:
+    def _get_with_retries(self, url: str, extra_headers: dict[str, str] | None = None) -> _Response | SourceFailure:
         attempts = max(0, self.settings.retries) + 1
         last: _Transient | None = None
         for attempt in range(attempts):
             if attempt:
                 time.sleep(self.settings.backoff_s * 2 ** (attempt - 1))
             try:
-                return self._get_once(url)
+                return self._get_once(url, extra_headers)
             except _Transient as exc:
                 last = exc
             except _Final as exc:
@@ -131,7 +142,7 @@ class HttpFetcher:
         assert last is not None
         return SourceFailure(url, last.reason, f"{last.detail} (after {attempts} attempts)")
 
-    def _get_once(self, url: str) -> _Response:
+    def _get_once(self, url: str, extra_headers: dict[str, str] | None = None) -> _Response:
         parts = urlsplit(url)
         conn_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         conn = conn_type(parts.hostname or "", parts.port, timeout=self.settings.timeout_s)
@@ -140,13 +151,14 @@ class HttpFetcher:
             "User-Agent": self.settings.user_agent,
             "Accept": ", ".join(sorted(self.settings.allowed_content_types)),
             "Accept-Encoding": "identity",
+            **(extra_headers or {}),
         }
         deadline = time.monotonic() + self.settings.total_timeout_s
         try:
             conn.request("GET", target, headers=headers)
             resp = conn.getresponse()
             response = _Response(resp.status, {k.lower(): v for k, v in resp.getheaders()})
-            if resp.status in REDIRECT_STATUSES:
+            if resp.status in REDIRECT_STATUSES or (resp.status == 304 and extra_headers):
                 return response
             if resp.status == 429 or resp.status >= 500:
                 raise _Transient("http_error", f"HTTP {resp.status}")
@@ -194,7 +206,21 @@ class HttpFetcher:
         meta = {"url": final}
         if media_type_of(content_type) in HTML_TYPES:
             meta.update(html_metadata(response.body, content_type, final))
-        return RawDocument(requested, response.body, content_type=content_type, meta=meta)
+        validators = {k: response.headers[h] for k, h in (("etag", "etag"), ("last_modified", "last-modified"))
+                      if response.headers.get(h)}
+        return RawDocument(requested, response.body, content_type=content_type, meta=meta, validators=validators)
+
+
+def condition_headers(validators: Mapping[str, str] | None) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from a stored ETag / Last-Modified."""
+    if not validators:
+        return {}
+    headers = {}
+    if validators.get("etag"):
+        headers["If-None-Match"] = validators["etag"]
+    if validators.get("last_modified"):
+        headers["If-Modified-Since"] = validators["last_modified"]
+    return headers
 
 
 def url_problem(url: str) -> str | None:
