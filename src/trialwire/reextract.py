@@ -72,9 +72,8 @@ def iter_stale_spools(store: Store, found: "Discovery", version: str, batch_docs
         batch.clear()
         return str(path)
 
-    schema = pa.schema([TABLES["documents"].schema.field(c) for c in DOCUMENT_COLUMNS])
     for rel, path in zip(store.files.get("documents", []), store.paths("documents")):
-        part = Store._read_part(path, DOCUMENT_COLUMNS, schema)
+        part = store.read_file("documents", path, DOCUMENT_COLUMNS)
         part = part.filter(pc.not_equal(part["pipeline_version"], version))
         day = partition_date(rel)
         for row in part.to_pylist():
@@ -96,20 +95,15 @@ def supersede(store: Store, found: "Discovery", stale: set[str]) -> None:
     kept = 0
     for table in REPLACED_TABLES:
         for rel, path in zip(store.files.get(table, []), store.paths(table)):
-            ids = Store._read_part(path, ["doc_id"], pa.schema([TABLES[table].schema.field("doc_id")]))["doc_id"]
+            ids = store.read_file(table, path, ["doc_id"])["doc_id"]
             hit = pc.is_in(ids, value_set=value_set)
             if not pc.any(hit).as_py():
                 continue
             found.superseded.append(rel)
             if pc.all(hit).as_py():
                 continue
-            rest = Store._read_part(path, None, TABLES[table].schema).filter(pc.invert(hit))
+            rest = store.read_file(table, path).filter(pc.invert(hit))
             kept += 1
             tag = f"{found.run_id}-k{kept:05d}"
             found.staged.setdefault(table, []).append(store.stage_table(table, rest, tag, partition_date(rel)))
 
-
-def stale_count(store: Store, version: str) -> int:
-    """Stored documents whose rows another pipeline_version wrote (one column read)."""
-    versions = store.read("documents", ["pipeline_version"])["pipeline_version"]
-    return len(versions) - pc.sum(pc.equal(versions, version)).as_py() if len(versions) else 0

@@ -136,8 +136,8 @@ def _successor(rows: list[ConflictRow], d: dict, decided: set[str]) -> tuple[Con
     if len(offered) == 1:
         return offered[0], ""
     if not offered:
-        return None, f"{d['subject']} / {d['attribute']}: the pick {d['pick']} is no longer among the values" \
-            if same else f"no conflict about {d['subject']} / {d['attribute']} remains"
+        gone = f"the pick {d['pick']} is no longer among the values" if same else "no conflict about them remains"
+        return None, f"{d['subject']} / {d['attribute']}: {gone}"
     return None, f"{d['subject']} / {d['attribute']}: {len(offered)} conflicts offer {d['pick']}; name the facet"
 
 
@@ -159,8 +159,11 @@ def decision_stub(conflict: dict, indent: str = "  ") -> str:
     values = [str(v.get("value")) for v in conflict.get("values") or conflict.get("values_shown") or []]
     pick = conflict.get("proposed_value") if conflict.get("proposed_value") is not None else (values[0] if values else "")
     others = [" ".join(v.split()) for v in values if v != str(pick)][:5]  # one comment line
-    q = lambda text: json.dumps(str(text), ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
-    lines = [f"- conflict_id: {conflict['conflict_id']}", f"  subject: {q(conflict['subject'])}",
+    lines = [f"- conflict_id: {conflict['conflict_id']}", f"  subject: {_quoted(conflict['subject'])}",
              f"  attribute: {conflict['attribute']}",
-             f"  pick: {q(pick)}" + (f"  # or: {' | '.join(others)}" if others else ""), '  note: ""']
+             f"  pick: {_quoted(pick)}" + (f"  # or: {' | '.join(others)}" if others else ""), '  note: ""']
     return "\n".join(indent + line for line in lines)
+
+
+def _quoted(text) -> str:
+    return json.dumps(str(text), ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar

@@ -216,6 +216,10 @@ class Store:
             while pending:
                 yield pending.popleft().result()
 
+    def read_file(self, table: str, path: Path, columns: list[str] | None = None) -> pa.Table:
+        """One committed file of `table` (a path from `paths`), in the declared schema."""
+        return self._read_part(path, columns, self._schema(table, columns))
+
     @staticmethod
     def _schema(table: str, columns: list[str] | None) -> pa.Schema:
         spec = TABLES[table]
