@@ -206,3 +206,30 @@ def test_the_command_line_ingests_into_an_s3_url_and_a_second_machine_skips_what
     second = ingest("machine-b")
     assert second["read and parsed"] == 0 and second["skipped as unchanged"] == first["documents seen"]
     assert remote.read_table(url, "documents", ["doc_id"], s3).num_rows == documents.num_rows
+
+
+def test_reextraction_on_another_machine_replaces_rows_and_the_old_parts_go_one_publish_later(
+        s3, inputs, tmp_path, monkeypatch):
+    import trialwire.ingest as ingest
+    url = f"s3://{BUCKET}/runs/reextract"
+    real = ingest.current_version
+    monkeypatch.setattr(ingest, "current_version", lambda: "0.0.9+code.older")
+    ingest_to(url, tmp_path / "machine-a", inputs, s3)
+    monkeypatch.setattr(ingest, "current_version", real)
+    fs, root = remote.filesystem(url, s3)
+    old_parts = set(remote.read_manifest(fs, root)["files"]["mentions"])
+    with remote.output_root(url, work_dir=tmp_path / "machine-b", storage_options=s3, quiet=True) as local:
+        summary = run_ingest(local, [], reextract=True)
+    assert summary["reextracted"] == 8
+    docs = remote.read_table(url, "documents", storage_options=s3).to_pylist()
+    assert len(docs) == 8 and {d["pipeline_version"] for d in docs} == {real()}
+    mentions = remote.read_table(url, "mentions", storage_options=s3)
+    assert mentions.num_rows == Store(tmp_path / "machine-b").count_rows("mentions")
+    assert set(remote.read_manifest(fs, root)["superseded"]) >= old_parts
+    fs.invalidate_cache()
+    assert all(fs.exists(f"{root}/{rel}") for rel in old_parts)  # a reader of the last manifest still finds them
+    with remote.output_root(url, work_dir=tmp_path / "machine-b", storage_options=s3, quiet=True) as local:
+        assert run_ingest(local, [])["documents_read"] == 0
+    fs.invalidate_cache()
+    assert not any(fs.exists(f"{root}/{rel}") for rel in old_parts)
+    assert remote.read_table(url, "mentions", storage_options=s3).num_rows == mentions.num_rows

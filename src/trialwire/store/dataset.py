@@ -4,12 +4,14 @@ Layout under OUT:
   <table>/ingest_date=YYYY-MM-DD/part-<run_id>-<n>.parquet   per-document tables (hive partitions)
   <table>.parquet                                             corpus tables, replaced whole
   _manifest.json                                              the committed file list: the commit point
+  _http_validators.json                                       ETag / Last-Modified per URL (sources/validators.py)
   .lock                                                       one writer at a time
 
 A run stages its part files under hidden names (pyarrow and pandas skip names starting with '.'),
-writes the manifest with os.replace, then renames the staged files. Recovery at the next open
-finishes renames the manifest lists and deletes staged files it does not list, so a crash at any
-point leaves either the previous run's output or the new run's, never half of one.
+writes the manifest with os.replace, then renames the staged files (and deletes the files a
+re-extraction replaced). Recovery at the next open finishes renames the manifest lists and deletes
+staged or committed part files it does not list, so a crash at any point leaves either the
+previous run's output or the new run's, never half of one.
 """
 from __future__ import annotations
 
