@@ -119,3 +119,25 @@ def test_process_pool_workers_share_the_batches(process_run):
     import os
     workers = process_run[1]["workers"]
     assert len(workers) == 2 and not any(w.endswith(f":{os.getpid()}") for w in workers)
+
+
+def test_reextraction_on_two_parse_workers_gives_the_local_runners_rows(prefect, inputs, small_batches, local_out,
+                                                                         tmp_path, monkeypatch):
+    """Discovery spools the stale documents in the flow process; the workers parse them with their
+    own (current) pipeline_version, into the partitions the documents already had."""
+    from trialwire import cli, ingest
+    out = tmp_path / "older"
+    real = ingest.current_version
+    monkeypatch.setattr(ingest, "current_version", lambda: "0.0.9+code.older")
+    ingest.run_ingest(out, [str(inputs)])
+    monkeypatch.setattr(ingest, "current_version", real)
+    summaries = []
+    monkeypatch.setattr(cli, "print_summary", summaries.append)
+    assert cli.main(["ingest", "--reextract", "--out", str(out), "--quiet", "--no-reconcile",
+                     "--runner", "process", "--workers", "2"]) == 0
+    assert summaries[0]["reextracted"] == per_document_rows(local_out)["documents"]
+    assert len(summaries[0]["workers"]) == 2
+    assert per_document_rows(out) == per_document_rows(local_out)
+    assert mention_keys(out) == mention_keys(local_out)
+    assert set(Store(out).read("documents", ["pipeline_version"])["pipeline_version"].to_pylist()) == {real()}
+    assert Store(out).verify() == []
