@@ -168,3 +168,15 @@ def test_short_inn_capitalised_brand_and_numbers(nlp):
     assert drugs == {"efgartigimod alfa"}
     drugs, aliases, _ = records(nlp, "AbbVie announced results for upadacitinib (RINVOQ) in adults.")
     assert drugs == {"upadacitinib"} and ("upadacitinib", "RINVOQ") in aliases
+
+
+def test_arm_labels_are_not_food_additive_numbers(nlp):
+    # "E100" and "E120" name arms by drug and dose here; as E-numbers they were curcumin and carmine
+    drugs, _, _ = records(nlp, "Women with node-positive breast cancer were randomised to epirubicin 100 mg/m2 "
+                               "every 3 weeks (E100; n=150) or epirubicin 120 mg/m2 with filgrastim (E120; n=148).")
+    assert drugs == {"epirubicin", "filgrastim"}
+
+
+def test_four_digit_company_codes_still_resolve(nlp):
+    doc = nlp("Eisai first tested E2020 in patients with mild Alzheimer's disease.")
+    assert norms(doc, "DRUG") == {"donepezil"}

@@ -6,6 +6,9 @@ Keeps official names (INN/USAN, incl. US suffixed names), brand names and develo
 the FDA UNII names list, plus DrugBank common names and code-like synonyms. Chemical "common names"
 and systematic names are left out: they make the file large and match ordinary words.
 A sidecar alias_types.jsonl records whether each alias is a brand, code or official name.
+Food additive numbers (EU E-numbers and Codex INS numbers with three digits: "E 120", "E-171",
+"INS-120") are left out too: they are not drug names, and in trial reports "E120" is an arm's
+label (epirubicin 120 mg/m2), which the E-number made carminic acid.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CODE = re.compile(r"^[A-Z]{1,6}[- ]?\d{2,7}[A-Z]?$")
 TYPE_NAMES = {"of": "official", "bn": "brand", "cd": "code", "db": "official"}
+ADDITIVE_NUMBER = re.compile(r"^(?:E|INS)[- ]?\d{3}[A-Z]?$", re.I)  # four-digit E codes are Eisai's (E2020)
 
 
 def main() -> None:
@@ -55,7 +59,7 @@ def main() -> None:
             canon = canonical[cid]
             if len(canon) > 60 or "," in canon:
                 continue
-            aliases = sorted(n for n in names[cid] if n.lower() != canon)
+            aliases = sorted(n for n in names[cid] if n.lower() != canon and not ADDITIVE_NUMBER.match(n))
             kb.write(json.dumps({"concept_id": cid, "canonical_name": canon, "aliases": aliases,
                                  "types": ["T121"], "definition": ""}, ensure_ascii=False) + "\n")
             ty.write(json.dumps({"concept_id": cid, "alias_types": {n: names[cid][n] for n in aliases}},
