@@ -353,8 +353,12 @@ def test_a_decision_follows_its_conflict_when_new_sources_change_the_values(tmp_
     from trialwire.reconcile.decisions import decision_stub, load_decisions
     (c,) = _sample_store(tmp_path, (700, "exact"), (769, "exact"))
     stub = decision_stub({**c, "values": json.loads(c["values_json"])})
-    assert "subject: \"SURMOUNT-1\"" in stub and "attribute: sample_size" in stub and "# or: " in stub
+    assert "subject: \"SURMOUNT-1\"" in stub and "attribute: sample_size" in stub
+    assert 'pick: ""  # one of: 700 | 769' in stub  # a tie: nothing proposed, the analyst chooses
     path = tmp_path / "decisions.yaml"
+    path.write_text("conflicts:\n" + stub + "\n")  # pasted as it is: reported, not applied
+    assert load_decisions(path).problems == [
+        f"conflicts[0] ({c['conflict_id']}): the pick is empty; not applied until filled in"]
     path.write_text("conflicts:\n" + re.sub(r'pick: "[^"]*"', 'pick: "769"', stub) + "\n")
     assert load_decisions(path).conflicts[c["conflict_id"]] == {
         "pick": "769", "note": "", "subject": "SURMOUNT-1", "attribute": "sample_size"}

@@ -62,6 +62,9 @@ def load_decisions(path: Path | None) -> Decisions:
         conflicts = [{"conflict_id": cid, **(c if isinstance(c, dict) else {"pick": c})} for cid, c in conflicts.items()]
         data = {**data, "conflicts": conflicts}
     for i, c in enumerate(_entries(data, "conflicts", out)):
+        if isinstance(c, dict) and c.get("conflict_id") and c.get("pick") is not None and not str(c["pick"]).strip():
+            out.problems.append(f"conflicts[{i}] ({c['conflict_id']}): the pick is empty; not applied until filled in")
+            continue
         if not isinstance(c, dict) or not c.get("conflict_id") or c.get("pick") is None:
             out.problems.append(f"conflicts[{i}]: needs conflict_id and pick")
             continue
@@ -155,13 +158,15 @@ def _listed(r: ConflictRow, most: int = 5) -> str:
 def decision_stub(conflict: dict, indent: str = "  ") -> str:
     """The decisions.yaml entry that settles `conflict` (a conflicts-table row with its values), to
     paste under `conflicts:`: its id, subject and attribute (so the decision follows the conflict
-    when new sources change its values), the current or proposed pick and the other values."""
+    when new sources change its values), the current or proposed pick (empty where nothing is
+    proposed: such an entry is reported, not applied, until the analyst fills it) and the other values."""
     values = [str(v.get("value")) for v in conflict.get("values") or conflict.get("values_shown") or []]
-    pick = conflict.get("proposed_value") if conflict.get("proposed_value") is not None else (values[0] if values else "")
+    pick = conflict.get("proposed_value")  # none proposed (a tie, a scope difference): left for the analyst
     others = [" ".join(v.split()) for v in values if v != str(pick)][:5]  # one comment line
+    hint = f"  # {'or' if pick is not None else 'one of'}: {' | '.join(others)}" if others else ""
     lines = [f"- conflict_id: {conflict['conflict_id']}", f"  subject: {_quoted(conflict['subject'])}",
-             f"  attribute: {conflict['attribute']}",
-             f"  pick: {_quoted(pick)}" + (f"  # or: {' | '.join(others)}" if others else ""), '  note: ""']
+             f"  attribute: {conflict['attribute']}", f"  pick: {_quoted(pick if pick is not None else '')}{hint}",
+             '  note: ""']
     return "\n".join(indent + line for line in lines)
 
 
