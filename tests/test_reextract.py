@@ -195,3 +195,27 @@ def test_a_published_store_drops_replaced_part_files_one_publish_later(tmp_path)
     assert read_table(url, "mentions").num_rows == Store(mirror).count_rows("mentions")
     assert first["manifest_id"]
     shutil.rmtree(mirror)
+
+
+def test_reextract_reads_again_what_an_older_version_quarantined(tmp_path, monkeypatch):
+    import trialwire.text.document as document
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "brief.txt").write_text(  # 33 words: too short for the older code's 40-word floor
+        "Tirzepatide, a GIP and GLP-1 receptor agonist, lowered body weight by up to 20.9% at 72 weeks "
+        "in the SURMOUNT-1 trial of adults with obesity, the sponsor said in a short statement today.")
+    (folder / "blank.txt").write_bytes(b"")
+    out = tmp_path / "out"
+    monkeypatch.setattr(document, "MIN_WORDS", 40)
+    ingest_as(out, OLD, sources=(folder,))
+    monkeypatch.setattr(document, "MIN_WORDS", 20)
+    assert sorted(q["reason"] for q in rows(out, "quarantine")) == ["empty", "no_text"]
+    plain = ingest_as(out, None, sources=(folder,))
+    assert plain["documents_read"] == 0 and plain["quarantine_retried"] == 0  # only asked for, never by itself
+    summary = ingest_as(out, None, sources=(folder,), reextract=True)
+    assert summary["quarantine_retried"] == 2 and summary["documents_read"] == 1
+    quarantined = rows(out, "quarantine")
+    assert [(q["reason"], q["pipeline_version"]) for q in quarantined] == [("empty", ingest.current_version())]
+    assert [d["source"].rsplit("/", 1)[-1] for d in rows(out, "documents")] == ["brief.txt"]
+    again = ingest_as(out, None, sources=(folder,), reextract=True)
+    assert again["quarantine_retried"] == 0 and again["documents_read"] == 0 and len(rows(out, "quarantine")) == 1

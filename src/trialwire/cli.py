@@ -40,6 +40,8 @@ def print_summary(summary: dict) -> None:
     ]
     if summary.get("reextracted"):
         lines.append(f"  re-extracted            {summary['reextracted']:>7}  (stored by an older pipeline_version; rows replaced)")
+    if summary.get("quarantine_retried"):
+        lines.append(f"  quarantined items retried {summary['quarantine_retried']:>5}  (quarantined by an older pipeline_version; read again)")
     if summary.get("stale_documents"):
         lines.append(f"  older pipeline_version  {summary['stale_documents']:>7}  stored documents; --reextract parses them again")
     if summary.get("orchestrator"):

@@ -171,6 +171,7 @@ class Discovery:
     spool_dates: dict[str, date] = field(default_factory=dict)  # a re-extracted batch's partition
     superseded: list[str] = field(default_factory=list)  # committed files the re-extracted rows replace
     not_modified: int = 0  # HTTP sources that answered 304 (counted in skipped too)
+    retried: set[tuple[str, str]] = field(default_factory=set)  # (raw_sha256, source) quarantined by older code, read again
     validators: dict[str, dict[str, str]] = field(default_factory=dict)  # saved after the commit
 
     def ingest_date_of(self, spool: str) -> date:
@@ -190,11 +191,16 @@ class BatchResult:
 class KnownDocuments:
     """What the store already holds, for O(1) skip and version checks."""
 
-    def __init__(self, store: Store, pipeline_version: str | None = None):
+    def __init__(self, store: Store, pipeline_version: str | None = None, retry_quarantined: bool = False):
+        """`retry_quarantined` (with --reextract): what another pipeline_version quarantined is not
+        known, so it is read again when its source still offers it (`retry`)."""
         docs = store.read("documents", ["doc_id", "source", "raw_sha256", "version", "pipeline_version"]).to_pylist()
         self.stale = sum(d["pipeline_version"] != pipeline_version for d in docs) if pipeline_version else 0
-        quarantined = store.read("quarantine", ["raw_sha256", "source"]).to_pylist()
-        self.raw = {d["raw_sha256"] for d in docs} | {(q["raw_sha256"], q["source"]) for q in quarantined}
+        quarantined = store.read("quarantine", ["raw_sha256", "source", "pipeline_version"]).to_pylist()
+        self.retry = {(q["raw_sha256"], q["source"]) for q in quarantined
+                      if retry_quarantined and pipeline_version and q["pipeline_version"] != pipeline_version}
+        self.raw = {d["raw_sha256"] for d in docs} | \
+            {(q["raw_sha256"], q["source"]) for q in quarantined} - self.retry
         self.doc_ids = {d["doc_id"] for d in docs}
         self.latest: dict[str, tuple[str, int]] = {}
         for d in docs:
@@ -217,13 +223,15 @@ def quarantine_row(item: SourceFailure | RawDocument, reason: str, detail: str, 
 
 
 def iter_spools(store: Store, specs: list[str], config: str | None, found: Discovery,
-                batch_docs: int | None = None, progress: Callable[[int], None] | None = None) -> Iterator[str]:
+                batch_docs: int | None = None, progress: Callable[[int], None] | None = None,
+                retry_quarantined: bool = False) -> Iterator[str]:
     """Read sources lazily and yield each spooled batch as soon as it is full, so parsing can start
-    while later documents are still being read. Fills `found` (counts, staged quarantine) as it goes."""
+    while later documents are still being read. Fills `found` (counts, staged quarantine) as it goes.
+    `retry_quarantined`: read again what another pipeline_version quarantined (KnownDocuments)."""
     t0 = time.perf_counter()
     batch_docs = batch_docs or BATCH_DOCS
     version = current_version()
-    known = KnownDocuments(store, version)
+    known = KnownDocuments(store, version, retry_quarantined)
     found.stale = known.stale
     spool_dir = store.root / ".staging" / found.run_id
     spool_dir.mkdir(parents=True, exist_ok=True)
@@ -247,6 +255,8 @@ def iter_spools(store: Store, specs: list[str], config: str | None, found: Disco
             found.not_modified += 1
             continue
         raw_hash = sha256(item.data)
+        if (raw_hash, item.source) in known.retry:
+            found.retried.add((raw_hash, item.source))
         if isinstance(item, RawDocument) and item.validators:
             found.validators[item.source] = {**item.validators, "raw_sha256": raw_hash}
         if known.holds(item, raw_hash):
@@ -292,7 +302,10 @@ def iter_all_spools(store: Store, specs: list[str], config: str | None, found: D
                     progress: Callable[[int], None] | None = None) -> Iterator[str]:
     """New and changed documents first (iter_spools); with `reextract`, then every stored document
     that another pipeline_version extracted (reextract.iter_stale_spools)."""
-    yield from iter_spools(store, specs, config, found, progress=progress)
+    yield from iter_spools(store, specs, config, found, progress=progress, retry_quarantined=reextract)
+    if found.retried:
+        from .reextract import supersede_quarantine
+        supersede_quarantine(store, found)
     if reextract and found.stale:
         from .reextract import iter_stale_spools
         t0 = time.perf_counter()
@@ -404,7 +417,7 @@ def run_summary(run: dict, found: Discovery, results: list[BatchResult]) -> dict
             "parser_peak_rss_mb": max((r.peak_rss_mb for r in results), default=0),
             "workers": sorted({r.worker for r in results}),
             "set_aside_corrupt": found.set_aside, "reextracted": found.reextracted,
-            "not_modified": found.not_modified,
+            "not_modified": found.not_modified, "quarantine_retried": len(found.retried),
             "stale_documents": found.stale - found.reextracted}
 
 
@@ -425,8 +438,8 @@ def unchanged_run(out: Path, specs: list[str], config: str | None, lock_wait_s: 
     with store.locked(wait_s=lock_wait_s):
         if store.set_aside or not store.files.get("documents") or not reconciled(Path(out)):
             return None
-        known = KnownDocuments(store, current_version())
-        if reextract and known.stale:
+        known = KnownDocuments(store, current_version(), retry_quarantined=reextract)
+        if reextract and (known.stale or known.retry):
             return None
         found = new_discovery(store, specs, config, new_run_id())
         found.stale = known.stale

@@ -7,6 +7,10 @@ extraction. A change to decoding, HTML extraction or cleaning reaches a document
 source is read again (a changed text is a new document version). A document keeps its doc_id,
 version, previous_doc_id, ingested_at and ingest_date partition; its rows get the run's run_id
 and the current pipeline_version.
+
+What another pipeline_version quarantined is read again too, when its source still offers it
+(ingest.KnownDocuments `retry`): it becomes a document, or is quarantined again under the current
+version; either way its old quarantine row goes in the same commit (supersede_quarantine).
 """
 from __future__ import annotations
 
@@ -107,3 +111,22 @@ def supersede(store: Store, found: "Discovery", stale: set[str]) -> None:
             tag = f"{found.run_id}-k{kept:05d}"
             found.staged.setdefault(table, []).append(store.stage_table(table, rest, tag, partition_date(rel)))
 
+
+def supersede_quarantine(store: Store, found: "Discovery") -> None:
+    """The quarantine rows of the items read again this run (`found.retried`) leave with their files
+    at the commit; the other rows of those files are staged again."""
+    retried = sorted(found.retried)
+    kept = 0
+    for rel, path in zip(store.files.get("quarantine", []), store.paths("quarantine")):
+        rows = store.read_file("quarantine", path, ["raw_sha256", "source"])
+        pairs = pc.binary_join_element_wise(rows["raw_sha256"], rows["source"], "\0")
+        hit = pc.is_in(pairs, value_set=pa.array([f"{h}\0{s}" for h, s in retried], pa.string()))
+        if not pc.any(hit).as_py():
+            continue
+        found.superseded.append(rel)
+        if pc.all(hit).as_py():
+            continue
+        kept += 1
+        rest = store.read_file("quarantine", path).filter(pc.invert(hit))
+        found.staged.setdefault("quarantine", []).append(
+            store.stage_table("quarantine", rest, f"{found.run_id}-kq{kept:05d}", partition_date(rel)))

@@ -25,7 +25,7 @@ def run_tables(out: Path, run_id: str, known_conflicts: set[str]) -> dict[str, l
 
 def counts_rows(summary: dict) -> list[dict]:
     keys = ["documents_seen", "documents_read", "skipped_unchanged", "quarantined", "facts", "words",
-            "not_modified", "reextracted", "stale_documents"]
+            "not_modified", "reextracted", "quarantine_retried", "stale_documents"]
     return [{"measure": k.replace("_", " "), "value": summary.get(k, 0)} for k in keys]
 
 
