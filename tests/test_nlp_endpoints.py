@@ -127,3 +127,17 @@ def test_ranges_and_interval_levels_are_not_results(nlp):
             "The pCR rate was 47% with the combination (95% CI, 30-65%) at week 24.")
     got = {r.value for r in doc_to_records(nlp(text), "t") if r.table == "endpoint_results"}
     assert got == {47.0}
+
+
+def results(nlp, text):
+    return [(r.value, r.timepoint_weeks) for r in doc_to_records(nlp(text), "t") if r.table == "endpoint_results"]
+
+
+def test_each_clause_reports_its_own_week(nlp):
+    assert results(nlp, "At week 16, 38% of adults on lebrikizumab reached clear or almost-clear skin (IGA 0/1), "
+                        "compared with 12% on placebo, and 10% of treated adults got there as early as week 4.") == \
+        [(38.0, 16), (10.0, 4)]
+    assert results(nlp, "EASI-75 was reached by 58% at week 16; 72% of the responders kept it at week 52.") == \
+        [(58.0, 16), (72.0, 52)]
+    # one clause naming both weeks says nothing about which figure belongs to which
+    assert results(nlp, "EASI-75 was reached by 58% at week 16 and by 72% at week 52.") == [(58.0, None), (72.0, None)]

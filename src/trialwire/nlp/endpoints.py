@@ -59,6 +59,9 @@ DIFFERENCE_BEFORE = re.compile(r"(?:\bdifference\s+(?:of|was|were)|\bplacebo[- ]
 SENTENCE_GAP = re.compile(r"[.!?]\s|\n")
 REMISSION_NEAR = re.compile(r"\bremission\b", re.I)
 ARM_PHRASE = re.compile(r"\b(?:higher|lower|high|low|middle)[\s-]+dose(?:\s+group|\s+arm)?", re.I)
+# where one clause of a sentence ends and the next begins: "At week 16, 38% ... vs 12% placebo, and
+# 10% ... as early as week 4" reports each figure at its own clause's week
+CLAUSE_BREAK = re.compile(r";|,\s+(?:and|while|whereas|but)\s+")
 
 
 @dataclass
@@ -359,10 +362,22 @@ def _results(doc: Doc, text: str, hits: list[EndpointHit], sents, starts, name: 
                 a = ARM_PHRASE.search(sentence)
                 arm = a.group(0).lower() if a else None
             comp = min(comps, key=lambda c: abs(c[0] - pos))[1] if comps else None
+            week = _clause_week(sentence, pos)
+            week = week if week is not None else h.weeks[0] if len(h.weeks) == 1 else None
             add_mention(doc, Mention("RESULT", s0 + pos, s0 + pend, sentence[pos:pend], h.name, name, 0.6, {
                 "endpoint": h.name, "arm": arm, "value": value, "unit": "%",
                 "comparator": "placebo" if comps else None, "comparator_value": comp, "p_value": p_value,
-                "timepoint_weeks": h.weeks[0] if len(h.weeks) == 1 else None}))
+                "timepoint_weeks": week}))
+
+
+def _clause_week(sentence: str, pos: int) -> int | None:
+    """The one assessment week ("at week N", "at N weeks", "as early as week N") stated in the
+    clause of the figure at `pos`, else None (then the endpoint's week applies)."""
+    breaks = list(CLAUSE_BREAK.finditer(sentence))
+    start = max((b.end() for b in breaks if b.end() <= pos), default=0)
+    end = min((b.start() for b in breaks if b.start() >= pos), default=len(sentence))
+    found = {v for w in week_mentions(sentence[start:end]) if w.kind == "at" for v in w.weeks}
+    return found.pop() if len(found) == 1 else None
 
 
 @Language.factory("trialwire_endpoints", default_config={
