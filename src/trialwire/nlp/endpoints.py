@@ -16,7 +16,8 @@ body weight change, ">=5% body weight reduction", brain amyloid, "clear or almos
 
 Timepoints are the "at week N"/"at N weeks" of the endpoint's sentence (else its "for/over N
 weeks"); an endpoint whose sentence has none takes the document's one assessment week when
-there is one. Months give none.
+there is one. Months give none. A reported figure takes the one assessment week of its own
+clause when that clause states one, else its endpoint's.
 """
 from __future__ import annotations
 
