@@ -18,7 +18,7 @@ import pickle
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -93,40 +93,34 @@ def iter_stale_spools(store: Store, found: "Discovery", version: str, batch_docs
 
 
 def supersede(store: Store, found: "Discovery", stale: set[str]) -> None:
-    """Every committed file holding a row of a `stale` document leaves the manifest at the commit;
-    the rows it holds of other documents are staged again, so nothing but the stale rows goes."""
+    """Every committed file holding a row of a `stale` document is replaced at the commit."""
     value_set = pa.array(sorted(stale), pa.string())
-    kept = 0
     for table in REPLACED_TABLES:
-        for rel, path in zip(store.files.get(table, []), store.paths(table)):
-            ids = store.read_file(table, path, ["doc_id"])["doc_id"]
-            hit = pc.is_in(ids, value_set=value_set)
-            if not pc.any(hit).as_py():
-                continue
-            found.superseded.append(rel)
-            if pc.all(hit).as_py():
-                continue
-            rest = store.read_file(table, path).filter(pc.invert(hit))
-            kept += 1
-            tag = f"{found.run_id}-k{kept:05d}"
-            found.staged.setdefault(table, []).append(store.stage_table(table, rest, tag, partition_date(rel)))
+        _replace_files(store, found, table, lambda path: pc.is_in(
+            store.read_file(table, path, ["doc_id"])["doc_id"], value_set=value_set))
 
 
 def supersede_quarantine(store: Store, found: "Discovery") -> None:
-    """The quarantine rows of the items read again this run (`found.retried`) leave with their files
-    at the commit; the other rows of those files are staged again."""
-    retried = sorted(found.retried)
-    kept = 0
-    for rel, path in zip(store.files.get("quarantine", []), store.paths("quarantine")):
+    """The quarantine rows of the items read again this run (`found.retried`) are replaced at the commit."""
+    value_set = pa.array([f"{h}\0{s}" for h, s in sorted(found.retried)], pa.string())
+
+    def retried(path: Path) -> pa.ChunkedArray:
         rows = store.read_file("quarantine", path, ["raw_sha256", "source"])
-        pairs = pc.binary_join_element_wise(rows["raw_sha256"], rows["source"], "\0")
-        hit = pc.is_in(pairs, value_set=pa.array([f"{h}\0{s}" for h, s in retried], pa.string()))
+        return pc.is_in(pc.binary_join_element_wise(rows["raw_sha256"], rows["source"], "\0"), value_set=value_set)
+
+    _replace_files(store, found, "quarantine", retried)
+
+
+def _replace_files(store: Store, found: "Discovery", table: str, hit_of: Callable[[Path], pa.ChunkedArray]) -> None:
+    """Each committed file of `table` with a row `hit_of` marks leaves the manifest at the commit
+    (`found.superseded`); its unmarked rows are staged again, so nothing but the marked rows goes."""
+    for rel, path in zip(store.files.get(table, []), store.paths(table)):
+        hit = hit_of(path)
         if not pc.any(hit).as_py():
             continue
         found.superseded.append(rel)
         if pc.all(hit).as_py():
             continue
-        kept += 1
-        rest = store.read_file("quarantine", path).filter(pc.invert(hit))
-        found.staged.setdefault("quarantine", []).append(
-            store.stage_table("quarantine", rest, f"{found.run_id}-kq{kept:05d}", partition_date(rel)))
+        rest = store.read_file(table, path).filter(pc.invert(hit))
+        tag = f"{found.run_id}-k{len(found.superseded):05d}"
+        found.staged.setdefault(table, []).append(store.stage_table(table, rest, tag, partition_date(rel)))
