@@ -219,3 +219,15 @@ def test_reextract_reads_again_what_an_older_version_quarantined(tmp_path, monke
     assert [d["source"].rsplit("/", 1)[-1] for d in rows(out, "documents")] == ["brief.txt"]
     again = ingest_as(out, None, sources=(folder,), reextract=True)
     assert again["quarantine_retried"] == 0 and again["documents_read"] == 0 and len(rows(out, "quarantine")) == 1
+
+
+def test_the_report_says_when_facts_come_from_an_older_pipeline(older):
+    from trialwire.reconcile import reconcile
+    from trialwire.report import write_report
+    reconcile(older)
+    html_page, md_page = (p.read_text() for p in write_report(older))
+    assert "<b>8 of 8 documents</b> were extracted by an older pipeline" in html_page
+    assert "**8 of 8 documents** were extracted by an older pipeline" in md_page
+    ingest_as(older, None, reextract=True)
+    reconcile(older)
+    assert all("extracted by an older pipeline" not in p.read_text() for p in write_report(older))

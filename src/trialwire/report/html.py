@@ -230,6 +230,11 @@ def render_index(view: dict, sections: list[str] | None) -> str:
     """The front page: with `sections`, every drug's section follows the table; without, the table
     links to drugs/<slug>.html and the sources are on sources/1.html, 2.html, ..."""
     parts = []
+    if view.get("stale"):
+        parts.append(f'<div class="notice"><b>{view["stale"]:,} of {view["counts"]["documents"]:,} documents</b> were '
+                     f'extracted by an older pipeline than this one (<code>{esc(view["pipeline_version"])}</code>): '
+                     'their facts may differ from what it would extract. <code>trialwire ingest --reextract</code> '
+                     'parses them again.</div>')
     if view["problems"]:
         parts.append('<div class="notice"><b>Decisions file:</b><ul>' +
                      "".join(f"<li>{esc(p)}</li>" for p in view["problems"]) + "</ul></div>")

@@ -97,6 +97,10 @@ def _header(view: dict, title: str) -> list[str]:
 def render_index(view: dict, sections: list[str] | None) -> str:
     """As the HTML front page: every drug's section inline, or a table linking to drugs/<slug>.md."""
     lines = _header(view, "trialwire reconciliation report")
+    if view.get("stale"):
+        lines += [f"**{view['stale']:,} of {view['counts']['documents']:,} documents** were extracted by an older "
+                  f"pipeline than this one (`{view['pipeline_version']}`): `trialwire ingest --reextract` parses them "
+                  "again.", ""]
     if view["problems"]:
         lines += ["**Decisions file:**", *[f"- {md(p)}" for p in view["problems"]], ""]
     inline = sections is not None

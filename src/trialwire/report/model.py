@@ -188,10 +188,14 @@ def build_view(store: Store, out: Path) -> dict:
         except (OSError, json.JSONDecodeError):
             problems = []
     changed = [d for d in latest.values() if (d.get("version") or 1) > 1]
+    from ..version import pipeline_version
+    current = pipeline_version()
+    stale = sum(1 for d in latest.values() if d.get("pipeline_version") != current)
     return {
         "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "docs": by_id, "latest": latest, "drugs": drugs, "other_conflicts": sorted(other, key=_conflict_order),
         "unassigned_trials": unassigned_trials, "problems": problems, "changed": changed,
+        "stale": stale, "pipeline_version": current,
         "counts": {
             "documents": len(latest), "aliases": Counter(a["status"] for a in aliases),
             "conflicts": Counter(c["kind"] for c in conflicts), "trials": len(registry)},
