@@ -74,6 +74,13 @@ def test_reextract_replaces_an_older_versions_rows_with_what_a_fresh_ingest_writ
     assert len(ds.dataset(older / "documents", partitioning="hive").files) == len(store.files["documents"])
 
 
+def test_reextraction_reports_progress_per_document(older):
+    store, ticks = Store(older), []
+    found = ingest.new_discovery(store, [], None, ingest.new_run_id())
+    list(ingest.iter_all_spools(store, [], None, found, reextract=True, progress=ticks.append))
+    assert sum(ticks) == found.reextracted == 8
+
+
 def test_the_partition_of_a_reextracted_document_does_not_move(older):
     store = Store(older)
     days = {rel.split("/")[1] for rel in store.files["documents"]}

@@ -309,7 +309,7 @@ def iter_all_spools(store: Store, specs: list[str], config: str | None, found: D
     if reextract and found.stale:
         from .reextract import iter_stale_spools
         t0 = time.perf_counter()
-        for spool in iter_stale_spools(store, found, current_version(), BATCH_DOCS):
+        for spool in iter_stale_spools(store, found, current_version(), BATCH_DOCS, progress):
             found.discover_seconds += time.perf_counter() - t0
             yield spool
             t0 = time.perf_counter()

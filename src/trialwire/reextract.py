@@ -56,7 +56,8 @@ def document_from_row(row: dict) -> Document:
     return assess(replace(doc, kind=classify_kind(doc.text, doc.title)))
 
 
-def iter_stale_spools(store: Store, found: "Discovery", version: str, batch_docs: int) -> Iterator[str]:
+def iter_stale_spools(store: Store, found: "Discovery", version: str, batch_docs: int,
+                      progress: Callable[[int], None] | None = None) -> Iterator[str]:
     """Spool every stored document whose rows another pipeline_version wrote, in batches of one
     ingest_date each (`found.spool_dates`), one documents file at a time; then work out which
     committed files the new rows replace (`found.superseded`, and `found.staged` for the rows of
@@ -86,6 +87,8 @@ def iter_stale_spools(store: Store, found: "Discovery", version: str, batch_docs
             batch_date = day
             batch.append((document_from_row(row), row["version"], row["previous_doc_id"]))
             stale.add(row["doc_id"])
+            if progress:
+                progress(1)
     if batch:
         yield flush()
     if stale:
