@@ -208,8 +208,11 @@ class KnownDocuments:
                 self.latest[d["source"]] = (d["doc_id"], d["version"])
 
     def holds(self, item: SourceItem, raw_hash: str) -> bool:
-        """These bytes are stored: as a document (from any source) or quarantined from this source."""
-        return (raw_hash, item.source) in self.raw or (not isinstance(item, SourceFailure) and raw_hash in self.raw)
+        """These bytes are stored: as a document (from any source) or quarantined from this source;
+        a fetch failure only as quarantined from this source."""
+        if isinstance(item, SourceFailure):
+            return (raw_hash, item.source) in self.raw
+        return self.holds_bytes(raw_hash, item.source)
 
     def holds_bytes(self, raw_hash: str, source: str) -> bool:
         return raw_hash in self.raw or (raw_hash, source) in self.raw
@@ -220,6 +223,16 @@ def quarantine_row(item: SourceFailure | RawDocument, reason: str, detail: str, 
     return {"source": item.source, "raw_sha256": sha256(data), "reason": reason, "detail": detail[:500],
             "size_bytes": len(data), "quarantined_at": datetime.now(timezone.utc),
             "run_id": run_id, "pipeline_version": version}
+
+
+def write_spool(store: Store, found: Discovery, batch: list[tuple[Document, int, str | None]]) -> str:
+    """Spool one batch of (document, version, previous_doc_id) under OUT/.staging/<run_id>/ for a
+    parse task; returns its path, also appended to `found.spools`."""
+    path = store.root / ".staging" / found.run_id / f"batch-{len(found.spools):05d}.pkl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+    found.spools.append(str(path))
+    return str(path)
 
 
 def iter_spools(store: Store, specs: list[str], config: str | None, found: Discovery,
@@ -233,17 +246,13 @@ def iter_spools(store: Store, specs: list[str], config: str | None, found: Disco
     version = current_version()
     known = KnownDocuments(store, version, retry_quarantined)
     found.stale = known.stale
-    spool_dir = store.root / ".staging" / found.run_id
-    spool_dir.mkdir(parents=True, exist_ok=True)
     batch: list[tuple[Document, int, str | None]] = []
     quarantine: list[dict] = []
 
     def flush(size: int) -> str:
-        path = spool_dir / f"batch-{len(found.spools):05d}.pkl"
-        path.write_bytes(pickle.dumps(batch[:size], protocol=pickle.HIGHEST_PROTOCOL))
-        found.spools.append(str(path))
+        path = write_spool(store, found, batch[:size])
         del batch[:size]
-        return str(path)
+        return path
 
     conditional = usable(load_validators(store.root), known.holds_bytes)
     for item in open_sources(specs, config, conditional):

@@ -14,23 +14,20 @@ version; either way its old quarantine row goes in the same commit (supersede_qu
 """
 from __future__ import annotations
 
-import pickle
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import Callable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .ingest import Discovery, write_spool
 from .store import TABLES, Store
 from .text import Document
 from .text.classify import classify_kind
 from .text.document import assess
 from .text.meta import detect_language
-
-if TYPE_CHECKING:
-    from .ingest import Discovery
 
 # Tables whose rows belong to one document and so are replaced with it (not runs or quarantine).
 REPLACED_TABLES = tuple(name for name, spec in TABLES.items()
@@ -56,26 +53,22 @@ def document_from_row(row: dict) -> Document:
     return assess(replace(doc, kind=classify_kind(doc.text, doc.title)))
 
 
-def iter_stale_spools(store: Store, found: "Discovery", version: str, batch_docs: int,
+def iter_stale_spools(store: Store, found: Discovery, version: str, batch_docs: int,
                       progress: Callable[[int], None] | None = None) -> Iterator[str]:
     """Spool every stored document whose rows another pipeline_version wrote, in batches of one
     ingest_date each (`found.spool_dates`), one documents file at a time; then work out which
     committed files the new rows replace (`found.superseded`, and `found.staged` for the rows of
     other documents that shared a file with a stale one)."""
-    spool_dir = store.root / ".staging" / found.run_id
-    spool_dir.mkdir(parents=True, exist_ok=True)
     stale: set[str] = set()
     batch: list[tuple[Document, int, str | None]] = []
     batch_date: date | None = None
 
     def flush() -> str:
-        path = spool_dir / f"batch-{len(found.spools):05d}.pkl"
-        path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
-        found.spools.append(str(path))
-        found.spool_dates[str(path)] = batch_date
+        path = write_spool(store, found, batch)
+        found.spool_dates[path] = batch_date
         found.reextracted += len(batch)
         batch.clear()
-        return str(path)
+        return path
 
     for rel, path in zip(store.files.get("documents", []), store.paths("documents")):
         part = store.read_file("documents", path, DOCUMENT_COLUMNS)
@@ -95,7 +88,7 @@ def iter_stale_spools(store: Store, found: "Discovery", version: str, batch_docs
         supersede(store, found, stale)
 
 
-def supersede(store: Store, found: "Discovery", stale: set[str]) -> None:
+def supersede(store: Store, found: Discovery, stale: set[str]) -> None:
     """Every committed file holding a row of a `stale` document is replaced at the commit."""
     value_set = pa.array(sorted(stale), pa.string())
     for table in REPLACED_TABLES:
@@ -103,7 +96,7 @@ def supersede(store: Store, found: "Discovery", stale: set[str]) -> None:
             store.read_file(table, path, ["doc_id"])["doc_id"], value_set=value_set))
 
 
-def supersede_quarantine(store: Store, found: "Discovery") -> None:
+def supersede_quarantine(store: Store, found: Discovery) -> None:
     """The quarantine rows of the items read again this run (`found.retried`) are replaced at the commit."""
     value_set = pa.array([f"{h}\0{s}" for h, s in sorted(found.retried)], pa.string())
 
@@ -114,7 +107,7 @@ def supersede_quarantine(store: Store, found: "Discovery") -> None:
     _replace_files(store, found, "quarantine", retried)
 
 
-def _replace_files(store: Store, found: "Discovery", table: str, hit_of: Callable[[Path], pa.ChunkedArray]) -> None:
+def _replace_files(store: Store, found: Discovery, table: str, hit_of: Callable[[Path], pa.ChunkedArray]) -> None:
     """Each committed file of `table` with a row `hit_of` marks leaves the manifest at the commit
     (`found.superseded`); its unmarked rows are staged again, so nothing but the marked rows goes."""
     for rel, path in zip(store.files.get(table, []), store.paths(table)):

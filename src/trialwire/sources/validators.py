@@ -9,9 +9,10 @@ commit, so a crash before it costs at most a full fetch, never a document.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Callable, Mapping
+
+from ..store.dataset import fsync_write
 
 VALIDATORS_FILE = "_http_validators.json"
 
@@ -34,7 +35,4 @@ def save_validators(root: Path, updates: Mapping[str, dict[str, str]]) -> None:
     if not updates:
         return
     merged = {**load_validators(root), **updates}
-    path = Path(root) / VALIDATORS_FILE
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(merged, indent=0, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    fsync_write(Path(root) / VALIDATORS_FILE, json.dumps(merged, indent=0, sort_keys=True).encode("utf-8"))

@@ -63,6 +63,24 @@ def fsync_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def part_files(root: Path) -> list[Path]:
+    """Every part file of the per-document tables under `root`: committed (part-*) and staged (.part-*)."""
+    return [path for table, spec in TABLES.items() if spec.per_document and (root / table).is_dir()
+            for path in (root / table).rglob("*part-*.parquet")]
+
+
+def remove_unlisted(root: Path, listed: set[str], parts: Iterable[Path]) -> list[str]:
+    """Delete the committed part files among `parts` that the manifest (`listed`) does not list: replaced
+    by a re-extraction, or in a mirror, written by a run that was never published. Returns them."""
+    removed = []
+    for path in parts:
+        rel = str(path.relative_to(root))
+        if not path.name.startswith(".") and rel not in listed:
+            path.unlink()
+            removed.append(rel)
+    return removed
+
+
 def concat_parts(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:
     """The parts of one table as one; no parts is an empty table of `schema` (not
     `schema.empty_table()`: that imports pandas, 0.3 s, into a process that may never need it)."""
@@ -105,26 +123,18 @@ class Store:
         """Finish or roll back what a crashed run left; returns what it did, for the log."""
         actions = []
         listed = {rel for rels in self.files.values() for rel in rels}
-        for table in TABLES:
-            tdir = self.root / table
-            if not tdir.is_dir():
-                continue
-            for staged in tdir.rglob(".part-*.parquet"):
-                final = staged.with_name(staged.name[1:])
-                rel = str(final.relative_to(self.root))
-                if rel in listed:
-                    os.replace(staged, final)
-                    actions.append(f"completed {rel}")
-                else:
-                    staged.unlink()
-                    actions.append(f"removed uncommitted {rel}")
-        for table, spec in TABLES.items():  # replaced by a committed re-extraction, not yet deleted
-            if spec.per_document and (self.root / table).is_dir():
-                for path in (self.root / table).rglob("part-*.parquet"):
-                    rel = str(path.relative_to(self.root))
-                    if rel not in listed:
-                        path.unlink()
-                        actions.append(f"removed superseded {rel}")
+        parts = part_files(self.root)
+        for staged in (p for p in parts if p.name.startswith(".")):
+            final = staged.with_name(staged.name[1:])
+            rel = str(final.relative_to(self.root))
+            if rel in listed:
+                os.replace(staged, final)
+                actions.append(f"completed {rel}")
+            else:
+                staged.unlink()
+                actions.append(f"removed uncommitted {rel}")
+        # committed files a re-extraction replaced, left by a crash before their deletion
+        actions += [f"removed superseded {rel}" for rel in remove_unlisted(self.root, listed, parts)]
         staging = self.root / ".staging"
         if staging.is_dir():
             for spool in staging.iterdir():

@@ -43,7 +43,7 @@ from typing import Any, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .dataset import MANIFEST, Store, StoreLocked, concat_parts, fsync_write
+from .dataset import MANIFEST, Store, StoreLocked, concat_parts, fsync_write, part_files, remove_unlisted
 from .schemas import TABLES
 
 CORPUS_DIR = "_corpus"
@@ -143,14 +143,7 @@ def pull(url: str, local_root: Path | str, storage_options: dict[str, Any] | Non
 def prune(local_root: Path, files: dict[str, list[str]]) -> int:
     """Delete the mirror's part files the manifest does not list (a run that was never published)."""
     listed = {rel for rels in files.values() for rel in rels}
-    removed = 0
-    for table, spec in TABLES.items():
-        if spec.per_document and (local_root / table).is_dir():
-            for path in (local_root / table).rglob("part-*.parquet"):
-                if str(path.relative_to(local_root)) not in listed:
-                    path.unlink()
-                    removed += 1
-    return removed
+    return len(remove_unlisted(local_root, listed, part_files(local_root)))
 
 
 def manifest_id(manifest: dict | None) -> str | None:
