@@ -129,3 +129,25 @@ def test_registry_ids_of_every_primary_registry_and_eu_ct_numbers_are_not_eudrac
     eudract = {r.trial: r.eudract_id for r in doc_to_records(doc, "t") if r.table == "trials"}
     assert eudract.get("HORIZON-AD") == "2019-004061-25"
     assert eudract.get("BRIDGE-AD") is None and "2023-503584-29" not in eudract.values()
+    ids = {r.trial: r.registry_ids for r in doc_to_records(doc, "t") if r.table == "trials"}
+    assert ids["HORIZON-AD"] == ["2019-004061-25"] and ids["BRIDGE-AD"] == ["2023-503584-29-00"]
+
+
+def test_trials_given_by_registry_ids_alone(nlp):
+    """Every registry's ids reach the trials table, not only the NCT id: ids of different registries
+    in one bracket are one trial, a list of ids is a trial each, and a later bracket that repeats a
+    named trial's NCT id adds its other ids to that trial."""
+    text = ("Three sister studies are registered as jRCT2031210123, ChiCTR2000029308 and ACTRN12620000445976. "
+            "A phase 2 dose-ranging study (NCT04123456; EudraCT 2019-001234-56) enrolled 120 adults, and "
+            "two open-label extensions (NCT05000002, NCT05000003) follow them.\n"
+            "The phase 3 HORIZON-AD trial (NCT05000001) enrolled 450 adults. Registry entries for it: "
+            "(NCT05000001, EU CT 2023-503584-29-00).")
+    rows = records(nlp, text, "trials")
+    got = {(r.trial, tuple(r.registry_ids)) for r in rows}
+    assert got == {(None, ("jRCT2031210123",)), (None, ("ChiCTR2000029308",)), (None, ("ACTRN12620000445976",)),
+                   (None, ("NCT04123456", "2019-001234-56")), (None, ("NCT05000002",)), (None, ("NCT05000003",)),
+                   ("HORIZON-AD", ("NCT05000001", "2023-503584-29-00"))}
+    by_ids = {tuple(r.registry_ids): r for r in rows}
+    assert by_ids[("NCT04123456", "2019-001234-56")].nct_id == "NCT04123456"
+    assert by_ids[("NCT04123456", "2019-001234-56")].eudract_id == "2019-001234-56"
+    assert by_ids[("ChiCTR2000029308",)].nct_id is None

@@ -91,6 +91,7 @@ class Trial(Record):
     eudract_id: str | None = None
     isrctn_id: str | None = None
     jrct_id: str | None = None
+    registry_ids: list[str] = field(default_factory=list)
     enrolled: int | None = None
     arm_sizes: list[int] | None = None
     randomization_ratio: str | None = None

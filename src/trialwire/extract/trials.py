@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
+from ..nlp.trial_ids import ordered_ids
 from ..qualifiers import schema_qualifier
 from .provenance import SentenceIndex
 from .records import Record, SampleSize, Trial
@@ -19,7 +20,8 @@ def trial_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
         out.append(Trial(index.prov(doc_id, t["start"], t["end"], "trialwire_trials", round(conf, 2), t.get("assertion")),
                          trial=t.get("trial"), nct_id=t.get("nct_id"), phase=t.get("phase"),
                          short_forms=list(t.get("short_forms") or []), eudract_id=ids.get("eudract"),
-                         isrctn_id=ids.get("isrctn"), jrct_id=ids.get("jrct"), enrolled=t.get("enrolled"),
+                         isrctn_id=ids.get("isrctn"), jrct_id=ids.get("jrct"),
+                         registry_ids=ordered_ids(t.get("nct_id"), ids), enrolled=t.get("enrolled"),
                          arm_sizes=t.get("arm_sizes"), randomization_ratio=t.get("randomization_ratio"),
                          ratio_matches_arms=t.get("ratio_matches_arms"), drug=t.get("drug")))
     for s in doc.user_data.get("trialwire.sample_sizes", []):

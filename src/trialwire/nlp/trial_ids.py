@@ -21,6 +21,10 @@ TRIAL_ID = re.compile(
     r"|\b(?P<ctri>CTRI/\d{4}/\d{2,3}/\d{6})\b|\b(?P<drks>DRKS\d{8})\b|\b(?P<umin>UMIN\d{9})\b")
 NUMBER_ONLY = {"ctis": re.compile(r"\d{4}-\d{6}-\d{2}-\d{2}"), "eudract": re.compile(r"\d{4}-\d{6}-\d{2}")}
 MIXED_CASE = {"jrct", "chictr"}  # printed by their registries as jRCT..., ChiCTR...
+# the order a trial's ids are listed in (trials.registry_ids): ClinicalTrials.gov, then the EU, then the rest
+REGISTRIES = ("nct", "ctis", "eudract", "isrctn", "jrct", "chictr", "anzctr", "ctri", "drks", "umin")
+# how any registry id begins (an EU CT or EudraCT number by its digits alone)
+ID_START = r"(?:NCT\s?\d{8}|ISRCTN|EudraCT|EU\s?CT\b|jRCT\d|ChiCTR|ACTRN\d|CTRI/\d|DRKS\d|UMIN\d|\d{4}-\d{6}-\d{2})"
 
 
 def normalise_id(kind: str, printed: str) -> str:
@@ -28,6 +32,12 @@ def normalise_id(kind: str, printed: str) -> str:
     if kind in NUMBER_ONLY:
         return NUMBER_ONLY[kind].search(norm).group(0)
     return norm if kind in MIXED_CASE else norm.upper()
+
+
+def ordered_ids(nct: str | None, ids: dict[str, str]) -> list[str]:
+    """A trial's registry ids in REGISTRIES order, its NCT id first."""
+    found = {"nct": nct, **ids} if nct else dict(ids)
+    return [found[r] for r in REGISTRIES if found.get(r)]
 
 
 @Language.factory("trialwire_trial_ids")

@@ -6,7 +6,7 @@ numbered parts (ROCKET-IGNITE, SURMOUNT-1, TRAILBLAZER-ALZ 2, COAST 1), mixed-ca
 (ADvocate 1, ADhere) and Title + ACRONYM (Clarity AD). A shape becomes a trial in context: a
 trial word after it ("the IGNITE study", "SURMOUNT-1 clinical trial"), a list ending in one
 ("ADvocate 1, ADvocate 2, and ADhere studies"), a list inside "trial (A, B or C)", a naming cue
-("called ADvocate1 and ADvocate2"), an adjacent registry id ("ROCKET-SHUTTLE (NCT05724199)") or
+("called ADvocate1 and ADvocate2"), an adjacent registry id ("ROCKET-SHUTTLE (NCT05724199)", "BRIDGE-AD (EU CT 2023-503584-29-00)") or
 a phase right before it. A name followed by "program" is a program and never a trial, as is the
 first part of hyphenated trial names (ROCKET of ROCKET-IGNITE); hyphenated names that start with a
 program name are trials (ROCKET-SHUTTLE). A later name equal to the last part of a full name is
@@ -42,6 +42,7 @@ from ..paths import MODELS_DIR
 from .assertion import assertion_of
 from .mention import Mention, add_mention, mentions
 from .numbers import DASH_CLASS, NUMBER, WORD_NUM, doc_text, parse_int, sentence_bounds
+from .trial_ids import ID_START
 
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 PHASE_VALUE = r"(?:[1-4]|IV|I{1,3})(?:[ab])?"
@@ -68,11 +69,68 @@ def name_pattern(title_stop: list[str], stop: set[str]) -> re.Pattern:
 
 SIBLING = re.compile(r"(?:\s*,\s*-?|\s+(?:and|or|&)\s+-?|\s*/\s*)(\d{1,2})\b"
                      r"(?=\s*(?:(?:,|and|or|&|/)\s*\d|trials?\b|stud(?:y|ies)\b|(?:are|were|have|had|showed|met)\b|[),;:]|\.(?!\d)|$))")
-REGISTRY_AFTER = re.compile(r"^\s*[(\[][^()\[\]]{0,40}?\b(?:NCT\s?\d{8}|ISRCTN|EudraCT|jRCT)")
+REGISTRY_AFTER = re.compile(rf"^\s*[(\[][^()\[\]]{{0,40}}?\b{ID_START}")
 # "STEP 1, a phase 3 trial registered as NCT03548935": a registry id given in an appositive
 REGISTERED_AS = re.compile(r"\s*,\s*(?:an?|the)\s+[^.()\n]{0,60}?\b(?:registered|listed)\s+(?:as|under|with)\s+"
                            r"(?:(?:ClinicalTrials\.gov|the)\s+)?(?:(?:number|identifier|ID)\s+)?", re.I)
-REGISTRY_ID = re.compile(r"^(?:NCT|ISRCTN|jRCT|EudraCT)\s?\d|^\d{4}-\d{6}")
+REGISTRY_ID = re.compile(r"^(?:NCT|ISRCTN|jRCT|EudraCT|ChiCTR|ACTRN|DRKS|UMIN)\s?\d|^CTRI/|^\d{4}-\d{6}")
+# a registry id still inside the bracket another one opened: "(NCT04123456; EudraCT 2019-001234-56)"
+IN_BRACKET = re.compile(r"[(\[][^()\[\]\n]{0,40}$")
+SAME_BRACKET_GAP = re.compile(r"[^()\[\]\n]{1,40}")
+
+
+def _id_only_trials(text: str, ids: list[Mention], linked: set[int], infos: dict[str, TrialInfo],
+                    doc_phase: str | None) -> list[dict]:
+    """Trials the text gives by registry id alone. Ids of different registries in one bracket are
+    one trial's ("(NCT04123456; EudraCT 2019-001234-56)"); any other id is a trial of its own ("registered
+    as jRCT2031210123 and ChiCTR2000029308" names two). A group holding an id that a named trial
+    already has adds its other ids to that trial instead."""
+    groups: list[list[Mention]] = []
+    for k, m in enumerate(ids):
+        if k in linked:
+            continue
+        last = groups[-1] if groups else None
+        if last and _registry(m) not in {_registry(o) for o in last} \
+                and IN_BRACKET.search(text, max(0, last[0].start_char - 41), last[0].start_char) \
+                and SAME_BRACKET_GAP.fullmatch(text, last[-1].end_char, m.start_char):
+            last.append(m)
+        else:
+            groups.append([m])
+    owner = {i.nct: i for i in infos.values() if i.nct}
+    owner.update({v: i for i in infos.values() for v in i.ids.values()})
+    out: list[dict] = []
+    row_of: dict[str, dict] = {}
+    for group in groups:
+        by_reg = {}
+        for m in group:
+            by_reg.setdefault(_registry(m), m.norm)
+        named = next((owner[m.norm] for m in group if m.norm in owner), None)
+        if named is not None and named.nct not in (None, by_reg.get("nct", named.nct)):
+            named = None  # a second NCT id: a trial of its own, as the text gives it
+        if named is not None:
+            for reg, norm in by_reg.items():
+                if reg == "nct":
+                    named.nct = named.nct or norm
+                else:
+                    named.ids.setdefault(reg, norm)
+            continue
+        row = next((row_of[m.norm] for m in group if m.norm in row_of), None)
+        if row is None:
+            row = {"trial": None, "nct_id": None, "phase": doc_phase, "start": group[0].start_char,
+                   "end": group[-1].end_char, "short_forms": [], "ids": {}, "assertion": None,
+                   "phase_how": "document" if doc_phase else None}
+            out.append(row)
+        for reg, norm in by_reg.items():
+            if reg == "nct":
+                row["nct_id"] = row["nct_id"] or norm
+            else:
+                row["ids"].setdefault(reg, norm)
+            row_of[norm] = row
+    return out
+
+
+def _registry(m: Mention) -> str:
+    return (m.data or {}).get("registry", "nct")
 
 
 def name_key(s: str) -> str:
@@ -267,7 +325,7 @@ class TrialFinder:
             for c in chain:
                 a = text[c.end:c.end + 60]
                 b = text[max(0, c.start - 40):c.start]
-                if role or re.match(r"^\s*[(\[][^()\[\]]{0,40}?NCT\s?\d{8}", a) or re.search(r"NCT\s?\d{8}\s*[)\]]?\s*[(\[]\s*$", b):
+                if role or REGISTRY_AFTER.match(a) or re.search(r"NCT\s?\d{8}\s*[)\]]?\s*[(\[]\s*$", b):
                     trials.add(c.key)
                 elif strong_shape(c.text):
                     trials.add(c.key)
@@ -435,18 +493,7 @@ def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
         if a in ("met", "not_met") or (a and not info.assertion):
             info.assertion = a
 
-    # NCT-only trials
-    nct_only = []
-    seen = set()
-    for k, m in enumerate(ids):
-        if k in linked or (m.data or {}).get("registry", "nct") != "nct" or m.norm in seen:
-            continue
-        if any(i.nct == m.norm for i in infos.values()):
-            continue
-        seen.add(m.norm)
-        nct_only.append({"trial": None, "nct_id": m.norm, "phase": doc_phase,
-                         "start": m.start_char, "end": m.end_char, "short_forms": [], "ids": {},
-                         "assertion": None, "phase_how": "document" if doc_phase else None})
+    id_only = _id_only_trials(text, ids, linked, infos, doc_phase)
 
     sizes = find_sizes(finder, doc, text, starts, tc, infos, name)
     find_ratios(finder, doc, text, starts, sents, tc, infos, name)
@@ -470,7 +517,7 @@ def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
                         "start": (info.link_span or (info.first, 0))[0],
                         "end": (info.link_span or (0, info.first_end))[1], "assertion": info.assertion,
                         "drug": trial_drug.get(info.key)})
-    doc.user_data["trialwire.trials"] = summary + nct_only
+    doc.user_data["trialwire.trials"] = summary + id_only
     doc.user_data["trialwire.sample_sizes"] = sizes
     return doc
 

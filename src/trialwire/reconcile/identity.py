@@ -1,9 +1,11 @@
-"""Trial identity across documents: the NCT id is the key; names and short forms link to it.
+"""Trial identity across documents: the NCT id is the key; names, short forms and the ids of other
+registries link to it.
 
-1. Names a single trials row gives together (trial + short_forms) are one name group
-   (union-find over name keys); a short name that is the last part of exactly one longer name
-   (IGNITE / ROCKET-IGNITE) joins it.
-2. Each name group collects its NCT links with their evidence. One NCT: linked. Several: the
+1. Names and non-NCT registry ids (EU CT, EudraCT, ISRCTN, ChiCTR ...) a single trials row gives
+   together are one group (union-find over name keys and ids); a short name that is the last part
+   of exactly one longer name (IGNITE / ROCKET-IGNITE) joins it. So a page that gives only
+   "EudraCT 2019-004061-25" joins the trial another page names with that number.
+2. Each group collects its NCT links with their evidence. One NCT: linked. Several: the
    best-supported (credibility of independent sources) wins, the others are `nct_id` conflicts,
    not merges; the losing NCT keeps its own identity.
 3. Groups that end up on the same NCT are one trial.
@@ -32,6 +34,7 @@ class TrialIdentity:
     trial_key: str
     nct_id: str | None
     names: list[str] = field(default_factory=list)
+    other_ids: set[str] = field(default_factory=set)  # registry ids besides the NCT id
     doc_ids: set[str] = field(default_factory=set)
     links: list[LinkEvidence] = field(default_factory=list)
     rejected_links: list[LinkEvidence] = field(default_factory=list)
@@ -44,6 +47,10 @@ class TrialIdentity:
     @property
     def label(self) -> str:
         return self.name or self.nct_id or self.trial_key
+
+    @property
+    def registry_ids(self) -> list[str]:
+        return [self.nct_id] * bool(self.nct_id) + sorted(self.other_ids)
 
 
 class UnionFind:
@@ -69,6 +76,20 @@ def _names(row: dict) -> list[str]:
     return [n for n in [row.get("trial"), *(row.get("short_forms") or [])] if n and n.strip()]
 
 
+def _other_ids(row: dict) -> list[str]:
+    nct = (row.get("nct_id") or "").upper()
+    return [i for i in row.get("registry_ids") or [] if i.upper() != nct]
+
+
+def _nodes(row: dict) -> list[str]:
+    """A row's union-find nodes: its names' keys, then its other registry ids (marked, so no id
+    can be taken for a name)."""
+    return [key(n) for n in _names(row)] + [ID_NODE + key(i) for i in _other_ids(row)]
+
+
+ID_NODE = "#"
+
+
 class TrialIndex:
     """Resolved trials plus a lookup from any name or NCT id to its identity."""
 
@@ -81,23 +102,26 @@ class TrialIndex:
 
     # ---- construction -----------------------------------------------------------------
     def _build(self, rows: list[dict]) -> None:
-        uf, printed = UnionFind(), defaultdict(Counter)
+        uf, printed, ids_of = UnionFind(), defaultdict(Counter), defaultdict(set)
         for row in rows:
-            names = _names(row)
-            for n in names:
+            nodes = _nodes(row)
+            for n in _names(row):
                 printed[key(n)][n.strip()] += 1
-                uf.union(key(n), key(names[0]))
+            for i in _other_ids(row):
+                ids_of[ID_NODE + key(i)].add(i)
+            for node in nodes:
+                uf.union(node, nodes[0])
         self._join_suffixes(uf, list(printed))
-        # NCT links per name group
+        # NCT links per group
         group_links: dict[str, dict[str, list[LinkEvidence]]] = defaultdict(lambda: defaultdict(list))
         for row in rows:
             nct = (row.get("nct_id") or "").upper() or None
-            names = _names(row)
-            if nct and names:
+            nodes = _nodes(row)
+            if nct and nodes:
                 doc = self.corpus.doc(row["doc_id"])
-                ev = LinkEvidence(row.get("trial") or names[0], nct, row["doc_id"], row.get("sentence"),
-                                  doc.credibility if doc else 0.0)
-                group_links[uf.find(key(names[0]))][nct].append(ev)
+                ev = LinkEvidence(next(iter(_names(row) or _other_ids(row))), nct, row["doc_id"],
+                                  row.get("sentence"), doc.credibility if doc else 0.0)
+                group_links[uf.find(nodes[0])][nct].append(ev)
         group_nct: dict[str, str] = {}
         rejected: dict[str, list[LinkEvidence]] = defaultdict(list)
         for group, links in group_links.items():
@@ -107,28 +131,36 @@ class TrialIndex:
                 for nct, evs in links.items():
                     if nct != best:
                         rejected[group].extend(evs)
-        # identities: one per NCT, then one per name group without an NCT
+        # identities: one per NCT, then one per group without an NCT, keyed by its first name key
+        # (as before ids joined groups) or, with no name, by its first registry id
         ident_of_group: dict[str, TrialIdentity] = {}
         for group, nct in group_nct.items():
             ident = self._get_nct(nct)
             ident_of_group[group] = ident
             ident.links.extend(group_links[group][nct])
             ident.rejected_links.extend(rejected.get(group, []))
-        groups = {uf.find(k) for k in printed}
-        for group in sorted(groups):
+        members: dict[str, list[str]] = defaultdict(list)
+        for node in sorted(set(printed) | set(ids_of)):
+            members[uf.find(node)].append(node)
+        for group, nodes in sorted(members.items(), key=lambda g: _group_key(g[1], ids_of)):
             if group not in ident_of_group:
-                ident = TrialIdentity(trial_key=group, nct_id=None)
+                ident = TrialIdentity(trial_key=_group_key(nodes, ids_of), nct_id=None)
                 self.trials.append(ident)
                 ident_of_group[group] = ident
         for k, forms in printed.items():
             ident = ident_of_group[uf.find(k)]
             self.by_key[k] = ident
             ident.names.extend(f for f in forms if f not in ident.names)
+        for node, printed_ids in ids_of.items():
+            ident = ident_of_group[uf.find(node)]
+            ident.other_ids |= printed_ids
+            for i in printed_ids:
+                self.by_key.setdefault(key(i), ident)
         for row in rows:
-            names = _names(row)
+            nodes = _nodes(row)
             nct = (row.get("nct_id") or "").upper() or None
-            if names:
-                ident = self.by_key[key(names[0])]
+            if nodes:
+                ident = ident_of_group[uf.find(nodes[0])]
             elif nct:
                 ident = self._get_nct(nct)
             else:
@@ -219,13 +251,19 @@ class TrialIndex:
             evidence += [{"name": e.name, "nct_id": e.nct_id, "doc_id": e.doc_id, "quote": e.quote,
                           "status": "rejected (conflicting NCT id)"} for e in t.rejected_links]
             out.append({
-                "trial_key": t.trial_key, "nct_id": t.nct_id, "name": t.name, "names": t.names,
+                "trial_key": t.trial_key, "nct_id": t.nct_id, "registry_ids": t.registry_ids,
+                "name": t.name, "names": t.names,
                 "phase": phases.most_common(1)[0][0] if phases else None,
                 "drug": drugs.most_common(1)[0][0] if drugs else None,
                 "enrolled": enrolled.get(t.trial_key) or _row_enrolled(t, self.corpus),
                 "doc_ids": sorted(t.doc_ids), "link_evidence": json.dumps(evidence, ensure_ascii=False),
             })
         return out
+
+
+def _group_key(nodes: list[str], ids_of: dict[str, set[str]]) -> str:
+    names = [n for n in nodes if not n.startswith(ID_NODE)]
+    return min(names) if names else min(i for n in nodes for i in ids_of[n])
 
 
 def _row_enrolled(t: TrialIdentity, corpus: Corpus) -> int | None:

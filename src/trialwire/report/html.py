@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 from ..paths import PROJ_ROOT
 from ..reconcile.decisions import decision_stub
-from .model import doc_label, sources_in_order
+from .model import doc_label, registry_ids, sources_in_order, trial_label
 
 STATUS_COLOURS = {"confirmed": "#1a7f37", "corroborated": "#0969da", "unverified": "#cf222e"}
 KIND_COLOURS = {"conflict": "#8250df", "update": "#9a6700", "scope": "#1b7c83", "rounding": "#57606a"}
@@ -114,10 +114,10 @@ def _trials(view: dict, trials: list[dict]) -> str:
             + _more(g["more"], "quotes") + "</li>"
             for g in t.get("links") or [])
         body.append(
-            f'<tr><td><b>{esc(t.get("name") or t.get("nct_id"))}</b><br><span class="muted">{esc(", ".join(t.get("names") or []))}</span></td>'
-            f'<td>{esc(t.get("nct_id"))}</td><td>{esc(t.get("phase"))}</td><td>{esc(t.get("enrolled"))}</td>'
+            f'<tr><td><b>{esc(trial_label(t))}</b><br><span class="muted">{esc(", ".join(t.get("names") or []))}</span></td>'
+            f'<td>{esc(", ".join(registry_ids(t)))}</td><td>{esc(t.get("phase"))}</td><td>{esc(t.get("enrolled"))}</td>'
             f'<td>{len(t.get("doc_ids") or [])}</td><td><ul>{ev}</ul></td></tr>')
-    return ('<table class="trials"><tr><th>Trial (all names)</th><th>NCT id</th><th>Phase</th><th>Enrolled</th>'
+    return ('<table class="trials"><tr><th>Trial (all names)</th><th>Registry ids</th><th>Phase</th><th>Enrolled</th>'
             '<th>Documents</th><th>Name-to-NCT links with evidence</th></tr>' + "".join(body) + "</table>")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from ..reconcile.decisions import decision_stub
-from .model import doc_label, sources_in_order
+from .model import doc_label, registry_ids, sources_in_order, trial_label
 
 
 def md(value) -> str:
@@ -48,7 +48,7 @@ def drug_section(view: dict, d: dict) -> str:
 def _trials(view: dict, trials: list[dict]) -> list[str]:
     lines = []
     for t in trials:
-        lines.append(f"- **{md(t.get('name') or t.get('nct_id'))}** NCT {md(t.get('nct_id'))}, phase {md(t.get('phase'))}, "
+        lines.append(f"- **{md(trial_label(t))}** {md(', '.join(registry_ids(t)) or 'no registry id')}, phase {md(t.get('phase'))}, "
                      f"enrolled {md(t.get('enrolled'))}; names: {md(', '.join(t.get('names') or []))}")
         for g in t.get("links") or []:
             lines.append(f"  - {md(g['name'])} -> {md(g['nct_id'])} ({md(g['status'])}, {g['documents']:,} document(s))"

@@ -106,8 +106,18 @@ def slugs(names: list[str]) -> dict[str, str]:
     return {n: s if taken[s] == 1 else f"{s}-{hashlib.sha1(n.encode()).hexdigest()[:8]}" for n, s in plain.items()}
 
 
+def registry_ids(trial: dict) -> list[str]:
+    """A registry row's ids (a store reconciled before registry_ids existed has its NCT id only)."""
+    return list(trial.get("registry_ids") or []) or [trial["nct_id"]] * bool(trial.get("nct_id"))
+
+
+def trial_label(trial: dict) -> str:
+    return trial.get("name") or next(iter(registry_ids(trial)), None) or trial["trial_key"]
+
+
 def _subject_keys(drug: str, trials: list[dict]) -> set[str]:
-    return {name_key(drug)} | {name_key(n) for t in trials for n in [t.get("name"), t.get("nct_id"), *(t.get("names") or [])] if n}
+    return {name_key(drug)} | {name_key(n) for t in trials
+                               for n in [t.get("name"), t["trial_key"], *registry_ids(t), *(t.get("names") or [])] if n}
 
 
 def _open_items(aliases: list[dict], conflicts: list[dict]) -> int:

@@ -108,14 +108,21 @@ ADVERSE_EVENTS = per_doc("adverse_events", "Adverse events the text attributes t
     col("drug", STR, "Canonical drug the event is attributed to."),
 ])
 
+REGISTRY_IDS_MEANING = (
+    "Every registry id the text links to this trial, NCT id first, as each registry prints it: NCT05651711 "
+    "(ClinicalTrials.gov), 2023-503584-29-00 (EU CT number, CTIS), 2019-004061-25 (EudraCT), ISRCTN12345678, "
+    "jRCT2031210123, ChiCTR2000029308, ACTRN12620000445976 (ANZCTR), CTRI/2020/05/025114, DRKS00012345, "
+    "UMIN000012345. A trial given by registry ids alone has trial null.")
+
 TRIALS = per_doc("trials", "Trials a document names, one row per trial per document.", [
-    col("trial", STR, "Longest name form in the document (ROCKET-IGNITE), null if only an NCT id is given."),
+    col("trial", STR, "Longest name form in the document (ROCKET-IGNITE), null if only registry ids are given."),
     col("nct_id", STR, "ClinicalTrials.gov id linked to the trial by the text."),
     col("phase", STR, "1, 2, 2a, 2b, 3, 1/2, 2/3 or 4."),
     col("short_forms", STR_LIST, "Other names the document uses for the trial (IGNITE)."),
-    col("eudract_id", STR, "EudraCT number when printed (an EU CT number from CTIS, 2023-503584-29-00, is not one; it and the ids of other registries are TRIAL_ID mentions)."),
+    col("eudract_id", STR, "EudraCT number when printed (an EU CT number from CTIS, 2023-503584-29-00, is not one: it is in registry_ids)."),
     col("isrctn_id", STR, "ISRCTN id when printed."),
     col("jrct_id", STR, "jRCT id when printed."),
+    col("registry_ids", STR_LIST, REGISTRY_IDS_MEANING),
     col("enrolled", I32, "Enrolled size of this trial when stated."),
     col("arm_sizes", pa.list_(I32), "Per-arm sizes when stated."),
     col("randomization_ratio", STR, "Ratio as a:b[:c] when stated (3:2:2)."),
@@ -213,8 +220,9 @@ CONFLICTS = corpus("conflicts", "Disagreements between sources about one (subjec
 ])
 
 TRIAL_REGISTRY = corpus("trial_registry", "Resolved trials across all documents: one row per trial identity.", [
-    col("trial_key", STR, "NCT id when known, else the normalised name.", nullable=False),
+    col("trial_key", STR, "NCT id when known, else the normalised name, else (a trial given by other registry ids only) its first registry id.", nullable=False),
     col("nct_id", STR, "ClinicalTrials.gov id."),
+    col("registry_ids", STR_LIST, "Every registry id linked to this trial by any document, as in trials.registry_ids."),
     col("name", STR, "Longest name form seen."),
     col("names", STR_LIST, "Every name and short form linked to this trial."),
     col("phase", STR, "Phase most sources give."),
