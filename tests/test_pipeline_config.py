@@ -62,10 +62,12 @@ def test_version_names_code_kb_and_rules():
 def test_code_fingerprint_follows_the_extraction_code(tmp_path):
     """Rows extracted by different code carry a different version; code outside the extraction
     packages (the report, say) does not change it."""
-    from trialwire.version import EXTRACTION_PACKAGES, code_fingerprint
+    from trialwire.version import EXTRACTION_MODULES, EXTRACTION_PACKAGES, code_fingerprint
     for name in EXTRACTION_PACKAGES:
         (tmp_path / name).mkdir()
         (tmp_path / name / "rules.py").write_text("THRESHOLD = 0.5\n")
+    for name in EXTRACTION_MODULES:
+        (tmp_path / name).write_text("PATTERN = 'NCT'\n")
     (tmp_path / "report").mkdir()
     first = code_fingerprint(tmp_path)
     (tmp_path / "report" / "html.py").write_text("STYLE = 'dark'\n")
@@ -73,7 +75,11 @@ def test_code_fingerprint_follows_the_extraction_code(tmp_path):
     assert code_fingerprint(tmp_path) == first
     (tmp_path / "nlp" / "rules.py").write_text("THRESHOLD = 0.6\n")
     code_fingerprint.cache_clear()
-    assert code_fingerprint(tmp_path) != first
+    second = code_fingerprint(tmp_path)
+    assert second != first
+    (tmp_path / "registries.py").write_text("PATTERN = 'ISRCTN'\n")  # shared with reconciliation, outside nlp/
+    code_fingerprint.cache_clear()
+    assert code_fingerprint(tmp_path) != second
 
 
 def test_missing_ner_model_is_a_noop():

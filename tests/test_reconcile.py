@@ -761,3 +761,34 @@ def test_a_store_written_before_registry_ids_still_reconciles(tmp_path):
     reconcile(tmp_path)
     reg = rows(tmp_path, "trial_registry")
     assert [(r["trial_key"], r["registry_ids"]) for r in reg] == [("NCT05398445", ["NCT05398445"])]
+
+
+def test_a_wrong_registry_id_on_one_page_does_not_merge_two_trials(tmp_path):
+    """Two pages give HORIZON-AD one EudraCT number; a third (an AI-written Q&A page) gives it the
+    number of BRIDGE-AD. The better-supported number wins, the trials stay apart, the wrong link is
+    kept as rejected evidence and reported as a conflict, as a second NCT id would be."""
+    b = StoreBuilder(tmp_path)
+    right = "2019-004061-25"
+    wrong = "2021-000777-31"
+    for i, site in enumerate(("dermtimes.example", "pharmawire.example")):
+        d = b.doc(f"news/h{i}.txt", f"The phase 3 HORIZON-AD trial (EudraCT {right}) enrolled 450 adults with eczema "
+                  f"(report {i}).", url=f"https://{site}/horizon", site=site)
+        b.fact("trials", d, "HORIZON-AD", trial="HORIZON-AD", phase="3", short_forms=[], registry_ids=[right])
+    qa = b.doc("qa/h.txt", "Is HORIZON-AD registered?\nAnswers come from our Medical A.I. for doctors. HORIZON-AD "
+               f"(EudraCT {wrong}) is a phase 3 trial.", kind="qa", url="https://askmed.example/q/1")
+    b.fact("trials", qa, "HORIZON-AD", trial="HORIZON-AD", phase="3", short_forms=[], registry_ids=[wrong])
+    d = b.doc("news/bridge.txt", f"Its extension study, BRIDGE-AD (EudraCT {wrong}), is enrolling.",
+              url="https://pharmawire.example/bridge", site="pharmawire.example")
+    b.fact("trials", d, "BRIDGE-AD", trial="BRIDGE-AD", short_forms=[], registry_ids=[wrong])
+    b.commit()
+    reconcile(tmp_path)
+    reg = {r["name"]: r for r in rows(tmp_path, "trial_registry")}
+    assert set(reg) == {"HORIZON-AD", "BRIDGE-AD"}
+    assert reg["HORIZON-AD"]["registry_ids"] == [right] and reg["BRIDGE-AD"]["registry_ids"] == [wrong]
+    assert qa not in reg["BRIDGE-AD"]["doc_ids"]
+    evidence = json.loads(reg["HORIZON-AD"]["link_evidence"])
+    assert {(e["registry_id"], e["status"]) for e in evidence} == {
+        (right, "linked"), (wrong, "rejected (conflicting EudraCT id)")}
+    c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "other"]
+    assert len(c) == 1 and c[0]["subject"] == "HORIZON-AD" and c[0]["proposed_value"] == right
+    assert "EudraCT" in c[0]["resolution"] and set(c[0]["doc_ids"]) >= {qa}

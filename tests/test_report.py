@@ -148,3 +148,24 @@ def test_report_never_reads_the_article_texts(report, monkeypatch):
     monkeypatch.setattr(Store, "read", read)
     again = write_report(out)
     assert [undated(p) for p in again] == before
+
+
+def test_trials_show_every_registry_id_and_rejected_links(tmp_path):
+    b = StoreBuilder(tmp_path)
+    news = b.doc("news/h.txt", "Lebrikizumab's phase 3 HORIZON-AD trial (NCT05000001; EudraCT 2019-004061-25) enrolled "
+                 "450 adults.", url="https://pharmawire.example/h", site="pharmawire.example")
+    qa = b.doc("qa/h.txt", "Is HORIZON-AD registered?\nAnswers come from our Medical A.I. for doctors. HORIZON-AD "
+               "(EudraCT 2021-000777-31) tests lebrikizumab.", kind="qa", url="https://askmed.example/q/1")
+    for d in (news, qa):
+        b.fact("drugs", d, "ebrikizumab", drug="lebrikizumab", in_kb=True)
+    b.fact("trials", news, "HORIZON-AD", trial="HORIZON-AD", nct_id="NCT05000001", phase="3", short_forms=[],
+           registry_ids=["NCT05000001", "2019-004061-25"], drug="lebrikizumab")
+    b.fact("trials", qa, "HORIZON-AD", trial="HORIZON-AD", short_forms=[], registry_ids=["2021-000777-31"],
+           drug="lebrikizumab")
+    b.commit()
+    reconcile(tmp_path)
+    html_page, md_page = write_report(tmp_path)
+    pages = "".join(p.read_text() for p in (tmp_path / "reports").rglob("*.html"))
+    assert "<th>Registry ids</th>" in pages and "NCT05000001, 2019-004061-25" in pages
+    assert "2021-000777-31</b> (rejected (conflicting EudraCT id)" in pages
+    assert "NCT05000001, 2019-004061-25, phase 3" in "".join(p.read_text() for p in (tmp_path / "reports").rglob("*.md"))

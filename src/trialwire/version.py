@@ -27,6 +27,7 @@ def rules_fingerprint(config_path: Path) -> str:
 # The packages whose code decides a document's text and facts: rows they produced differently carry
 # a different pipeline_version, without a release number to remember to raise.
 EXTRACTION_PACKAGES = ("text", "nlp", "extract")
+EXTRACTION_MODULES = ("qualifiers.py", "registries.py")  # spaCy-free modules extraction shares with reconciliation
 
 
 @lru_cache(maxsize=4)
@@ -36,6 +37,9 @@ def code_fingerprint(package_dir: Path = Path(__file__).parent) -> str:
         for p in sorted((package_dir / name).rglob("*.py")):
             h.update(p.relative_to(package_dir).as_posix().encode())
             h.update(p.read_bytes())
+    for name in EXTRACTION_MODULES:
+        h.update(name.encode())
+        h.update((package_dir / name).read_bytes())
     return h.hexdigest()[:8]
 
 

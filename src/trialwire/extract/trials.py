@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
-from ..nlp.trial_ids import ordered_ids
+from ..registries import ordered_ids
 from ..qualifiers import schema_qualifier
 from .provenance import SentenceIndex
 from .records import Record, SampleSize, Trial

@@ -42,7 +42,7 @@ from ..paths import MODELS_DIR
 from .assertion import assertion_of
 from .mention import Mention, add_mention, mentions
 from .numbers import DASH_CLASS, NUMBER, WORD_NUM, doc_text, parse_int, sentence_bounds
-from .trial_ids import ID_START
+from ..registries import ID_START
 
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 PHASE_VALUE = r"(?:[1-4]|IV|I{1,3})(?:[ab])?"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ..registries import REGISTRY_NAMES
 from .aliases import AliasVerdict
 from .claims import (UNNAMED, Claim, ConflictRow, claim_values, conflict_id, fmt_count, norm_phase,
                      norm_qualifier, propose, prov, support_text)
@@ -72,6 +73,26 @@ def nct_rows(corpus: Corpus, trials: TrialIndex) -> list[ConflictRow]:
             f"Sources link '{ident.label}' to {len(links)} different NCT ids; the trial is not merged with "
             f"the other id. {best} has the strongest support ({support_text(values, best)}); the other "
             f"link{'s are' if len(links) > 2 else ' is'} kept as evidence of an inconsistent page.",
+            sorted({c.doc_id for c in claims})))
+    return rows
+
+
+def registry_id_rows(corpus: Corpus, trials: TrialIndex) -> list[ConflictRow]:
+    """One trial given two ids of one registry other than ClinicalTrials.gov (two EudraCT numbers):
+    an `other` conflict, resolved and kept apart as NCT ids are (TrialIndex._join_registry_ids)."""
+    rows = []
+    for ident, registry, links, best in trials.id_conflicts:
+        claims = [Claim(ident.label, "other", registry, i, i, ev.doc_id, ev.quote) for i, evs in links.items()
+                  for ev in evs]
+        if len({c.doc_id for c in claims}) < 2:
+            continue
+        values = claim_values(claims, corpus)
+        name = REGISTRY_NAMES.get(registry, registry)
+        rows.append(ConflictRow(
+            ident.label, "other", registry, "conflict", values, best,
+            f"Sources give '{ident.label}' {len(links)} different {name} ids; a trial has one. {best} has the "
+            f"strongest support ({support_text(values, best)}) and is the id that joins other pages' mentions "
+            f"of it; the other{'s are' if len(links) > 2 else ' is'} kept as evidence of an inconsistent page.",
             sorted({c.doc_id for c in claims})))
     return rows
 
@@ -289,7 +310,7 @@ def build_conflicts(corpus: Corpus, trials: TrialIndex, verdicts: list[AliasVerd
             corpus.release_texts(keep=text_result_docs(corpus.docs, stated))
         claims = (sample_size_claims(corpus, trials) + phase_claims(trials)
                   + dose_claims(corpus, trials) + population_claims(corpus, trials))
-        rows = nct_rows(corpus, trials)
+        rows = nct_rows(corpus, trials) + registry_id_rows(corpus, trials)
         scans = readers.scans()
         text_read = readers.read(text_reading(corpus, trials, scans))
         rows += endpoint_result_rows(corpus, trials, scans)

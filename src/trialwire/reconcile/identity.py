@@ -17,13 +17,14 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from ..registries import REGISTRY_NAMES, registry_of
 from .corpus import Corpus, key
 
 
 @dataclass
 class LinkEvidence:
     name: str | None
-    nct_id: str
+    nct_id: str  # or, for a link to another registry, that registry's id
     doc_id: str
     quote: str | None
     credibility: float
@@ -38,6 +39,8 @@ class TrialIdentity:
     doc_ids: set[str] = field(default_factory=set)
     links: list[LinkEvidence] = field(default_factory=list)
     rejected_links: list[LinkEvidence] = field(default_factory=list)
+    id_links: list[LinkEvidence] = field(default_factory=list)  # to ids of other registries
+    rejected_id_links: list[LinkEvidence] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)
 
     @property
@@ -98,30 +101,29 @@ class TrialIndex:
         self.trials: list[TrialIdentity] = []
         self.by_key: dict[str, TrialIdentity] = {}
         self.nct_conflicts: list[tuple[TrialIdentity, dict[str, list[LinkEvidence]], str]] = []
+        # per name group: links to ids of other registries, kept and rejected; (group, registry, links, best)
+        self.id_links: dict[str, list[LinkEvidence]] = defaultdict(list)
+        self.rejected_id_links: dict[str, list[LinkEvidence]] = defaultdict(list)
+        self.id_conflicts: list = []
         self._build(corpus.facts["trials"])
 
     # ---- construction -----------------------------------------------------------------
     def _build(self, rows: list[dict]) -> None:
-        uf, printed, ids_of = UnionFind(), defaultdict(Counter), defaultdict(set)
+        uf, printed = UnionFind(), defaultdict(Counter)
         for row in rows:
-            nodes = _nodes(row)
-            for n in _names(row):
+            names = _names(row)
+            for n in names:
                 printed[key(n)][n.strip()] += 1
-            for i in _other_ids(row):
-                ids_of[ID_NODE + key(i)].add(i)
-            for node in nodes:
-                uf.union(node, nodes[0])
+                uf.union(key(n), key(names[0]))
         self._join_suffixes(uf, list(printed))
+        ids_of = self._join_registry_ids(uf, rows)
         # NCT links per group
         group_links: dict[str, dict[str, list[LinkEvidence]]] = defaultdict(lambda: defaultdict(list))
         for row in rows:
             nct = (row.get("nct_id") or "").upper() or None
             nodes = _nodes(row)
             if nct and nodes:
-                doc = self.corpus.doc(row["doc_id"])
-                ev = LinkEvidence(next(iter(_names(row) or _other_ids(row))), nct, row["doc_id"],
-                                  row.get("sentence"), doc.credibility if doc else 0.0)
-                group_links[uf.find(nodes[0])][nct].append(ev)
+                group_links[uf.find(nodes[0])][nct].append(self._evidence(row, nct))
         group_nct: dict[str, str] = {}
         rejected: dict[str, list[LinkEvidence]] = defaultdict(list)
         for group, links in group_links.items():
@@ -167,12 +169,56 @@ class TrialIndex:
                 continue
             ident.rows.append(row)
             ident.doc_ids.add(row["doc_id"])
+        for group, evs in self.id_links.items():
+            ident_of_group[uf.find(group)].id_links.extend(evs)
+        for group, evs in self.rejected_id_links.items():
+            ident_of_group[uf.find(group)].rejected_id_links.extend(evs)
+        self.id_conflicts = [(ident_of_group[uf.find(g)], registry, links, best)
+                             for g, registry, links, best in self.id_conflicts]
         for ident in self.trials:
             ident.names = _dedupe_printed(ident.names)
         self.nct_conflicts = [
             (ident_of_group[g], links, best)
             for g, links in ((g, group_links[g]) for g in group_links) if len(links) > 1
             for best in [group_nct[g]]]
+
+    def _join_registry_ids(self, uf: UnionFind, rows: list[dict]) -> dict[str, set[str]]:
+        """Joins each name group with its ids of other registries, and the ids an id-only row gives
+        together. Where one group is given two ids of one registry, the best-supported joins it and the
+        others are kept as rejected evidence (an `other` conflict), as for NCT ids: one wrong page does
+        not merge two trials. Returns the printed ids of each joined id node."""
+        links: dict[str, dict[str, dict[str, list[LinkEvidence]]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(list)))
+        row_groups = [uf.find(key(_names(row)[0])) if _names(row) else None for row in rows]
+        for row, group in zip(rows, row_groups):
+            if group is not None:
+                for i in _other_ids(row):
+                    links[group][registry_of(i)][i].append(self._evidence(row, i))
+        rejected: set[tuple[str, str]] = set()
+        for group, registries in links.items():
+            for registry, by_id in registries.items():
+                best = max(by_id, key=lambda i: (self._support(by_id[i]), len(by_id[i]), i))
+                self.id_links[group].extend(by_id[best])
+                for i, evs in by_id.items():
+                    if i != best:
+                        rejected.add((group, i))
+                        self.rejected_id_links[group].extend(evs)
+                if len(by_id) > 1:
+                    self.id_conflicts.append((group, registry, dict(by_id), best))
+        ids_of: dict[str, set[str]] = defaultdict(set)
+        for row, group in zip(rows, row_groups):
+            ids = [i for i in _other_ids(row) if (group, i) not in rejected]
+            nodes = [group] * (group is not None) + [ID_NODE + key(i) for i in ids]
+            for i in ids:
+                ids_of[ID_NODE + key(i)].add(i)
+            for node in nodes:
+                uf.union(node, nodes[0])
+        return ids_of
+
+    def _evidence(self, row: dict, linked_id: str) -> LinkEvidence:
+        doc = self.corpus.doc(row["doc_id"])
+        return LinkEvidence(next(iter(_names(row) or _other_ids(row))), linked_id, row["doc_id"],
+                            row.get("sentence"), doc.credibility if doc else 0.0)
 
     def _join_suffixes(self, uf: UnionFind, keys: list[str]) -> None:
         """IGNITE joins ROCKET-IGNITE when exactly one longer name ends with it."""
@@ -250,6 +296,11 @@ class TrialIndex:
                          "status": "linked"} for e in t.links]
             evidence += [{"name": e.name, "nct_id": e.nct_id, "doc_id": e.doc_id, "quote": e.quote,
                           "status": "rejected (conflicting NCT id)"} for e in t.rejected_links]
+            evidence += [{"name": e.name, "registry_id": e.nct_id, "doc_id": e.doc_id, "quote": e.quote,
+                          "status": "linked"} for e in t.id_links]
+            evidence += [{"name": e.name, "registry_id": e.nct_id, "doc_id": e.doc_id, "quote": e.quote,
+                          "status": f"rejected (conflicting {REGISTRY_NAMES.get(registry_of(e.nct_id), 'registry')} id)"}
+                         for e in t.rejected_id_links]
             out.append({
                 "trial_key": t.trial_key, "nct_id": t.nct_id, "registry_ids": t.registry_ids,
                 "name": t.name, "names": t.names,

@@ -118,7 +118,7 @@ def _trials(view: dict, trials: list[dict]) -> str:
             f'<td>{esc(", ".join(registry_ids(t)))}</td><td>{esc(t.get("phase"))}</td><td>{esc(t.get("enrolled"))}</td>'
             f'<td>{len(t.get("doc_ids") or [])}</td><td><ul>{ev}</ul></td></tr>')
     return ('<table class="trials"><tr><th>Trial (all names)</th><th>Registry ids</th><th>Phase</th><th>Enrolled</th>'
-            '<th>Documents</th><th>Name-to-NCT links with evidence</th></tr>' + "".join(body) + "</table>")
+            '<th>Documents</th><th>Name-to-id links with evidence</th></tr>' + "".join(body) + "</table>")
 
 
 def _conflict(view: dict, c: dict) -> str:

@@ -76,14 +76,15 @@ def _cap_values(conflict: dict, docs: dict[str, dict]) -> None:
     conflict["values_shown"], conflict["values_rest"] = values[:VALUES_WITH_QUOTES], values[VALUES_WITH_QUOTES:]
 
 
-_LINK_ORDER = {"linked": 1}  # rejected links (conflicting NCT ids) first: they are what an analyst checks
+_LINK_ORDER = {"linked": 1}  # rejected links (conflicting registry ids) first: they are what an analyst checks
 
 
 def _link_groups(evidence: list[dict], docs: dict[str, dict]) -> list[dict]:
-    """Each distinct name -> NCT link with its status, document count and its most credible quotes."""
+    """Each distinct name -> registry id link (NCT, or another registry's) with its status, document
+    count and its most credible quotes."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for e in evidence:
-        groups[(e.get("name"), e.get("nct_id"), e.get("status"))].append(e)
+        groups[(e.get("name"), e.get("nct_id") or e.get("registry_id"), e.get("status"))].append(e)
     out = []
     for (name, nct, status), items in groups.items():
         ranked = most_credible_first(items, docs)

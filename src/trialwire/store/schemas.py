@@ -229,7 +229,7 @@ TRIAL_REGISTRY = corpus("trial_registry", "Resolved trials across all documents:
     col("drug", STR, "Canonical drug."),
     col("enrolled", I32, "Enrolment most credible source gives."),
     col("doc_ids", STR_LIST, "Documents naming the trial."),
-    col("link_evidence", STR, "JSON list of {name, nct_id, doc_id, quote} for each name-to-NCT link."),
+    col("link_evidence", STR, "JSON list of {name, nct_id, doc_id, quote, status} for each name-to-NCT link, and of {name, registry_id, doc_id, quote, status} for each link to another registry's id; status linked or rejected (conflicting ... id)."),
 ])
 
 TABLES: dict[str, TableSpec] = {t.name: t for t in [
