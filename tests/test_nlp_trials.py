@@ -151,3 +151,25 @@ def test_trials_given_by_registry_ids_alone(nlp):
     assert by_ids[("NCT04123456", "2019-001234-56")].nct_id == "NCT04123456"
     assert by_ids[("NCT04123456", "2019-001234-56")].eudract_id == "2019-001234-56"
     assert by_ids[("ChiCTR2000029308",)].nct_id is None
+
+
+def test_abstract_headings_molecules_and_lab_values_are_not_trials(nlp):
+    """Shapes a trial name can take (IGFBP-3 like KEYNOTE-189, DESIGN like HERA) that research
+    abstracts use for other things: structured-abstract headings, genes and proteins named with
+    expression or levels, chemical formulas, blood-gas values, software versions."""
+    text = ("OBJECTIVE To compare two exercise programmes after surgery.\n"
+            "DESIGN Randomised, double-blind, placebo-controlled trial.\n"
+            "SETTING Twelve outpatient clinics.\n"
+            "METHODS Serum IGFBP-1, IGFBP-2 and IGFBP-3 were measured by ELISA, and the expression of "
+            "VEGFR-2 and GLUT-1 was scored by immunohistochemistry. Rats received CaCl2 or NaHCO3, and a "
+            "PaCO2 of 4.8 kPa was kept. Mutations in the PAX6 gene result in aniridia. The transcription factors "
+            "FOXC1 and FOXC2 results in eye defects. Data were analysed with statistical software SPSS-21.\n"
+            "TRIAL REGISTRATION NTR2405.")
+    assert trials(nlp, text) == set()
+
+
+def test_trial_names_next_to_the_same_words_are_still_trials(nlp):
+    text = ("Results from KEYNOTE-189 showed longer survival, and PALOMA-2 results were positive. Expression "
+            "of PD-L1 was measured in the KEYNOTE-189 trial. Serum levels fell in the phase 3 SURMOUNT-1 study. "
+            "The DESIGN-2 trial used a double-blind design.")
+    assert {t for t, _, _ in trials(nlp, text)} == {"KEYNOTE-189", "PALOMA-2", "SURMOUNT-1", "DESIGN-2"}

@@ -198,6 +198,11 @@ class TrialFinder:
         self.appositive = re.compile(rf"^[^\S\n]*,[^\S\n]*(?:is[^\S\n]+)?(?:an?|the)[^\S\n]+(?:[\w\-]+[^\S\n]+){{0,4}}?(?:{self.kw})\b", re.I)
         self.is_a = re.compile(rf"^[^\S\n]+(?:is|was|are|were)[^\S\n]+(?:(?:an?|the|two|both)[^\S\n]+)?(?:[\w\-]+[^\S\n,]+){{0,5}}?(?:{self.kw})\b", re.I)
         self.weak_after = re.compile(rf"^\s*{paren}{mods}(?:{alt(r.get('weak_keywords', []))})\b", re.I)
+        # a trial-like shape that the words around it make a gene, protein, lab value or tool instead
+        # ("IGFBP-3 were measured", "expression of VEGFR-2", "using SPSS-21"): only a trial word overrides
+        self.molecule_after = re.compile(rf"^(?:\s*(?:,\s*(?:and|or)?|and|or|/)\s*[\w\-]+)*\s*(?:{alt(r.get('molecule_after', []))})\b", re.I)
+        self.molecule_before = re.compile(rf"\b(?:{alt(r.get('molecule_before', []))})(?:\s+of|\s+the)*[\s(\[]*"
+                                          r"(?:[^\s,;()]+\s*(?:,\s*(?:and|or)?|and|or|/)\s*)*$", re.I)
         # "a third phase 3 trial, ECZTRA 3, tested ...": the name may follow the trial word after a comma
         self.kw_before = re.compile(rf"\b(?:{alt(r.get('keywords_before', []))})\s*,?\s*$", re.I)
         self.phase_before = re.compile(rf"\bphase\s*{PHASE_VALUE}\s+(?:(?:{self.mod})\s+){{0,3}}$", re.I)
@@ -205,6 +210,7 @@ class TrialFinder:
         self.list_open = re.compile(rf"(?:{self.kw})\s*[(\[]\s*$", re.I)
         self.naming = re.compile(rf"\b(?:{alt(r['naming_cues'])})\s+$", re.I)
         self.stop_patterns = [re.compile(x) for x in r.get("stop_patterns", [])]
+        self.headings = {s.lower() for s in r.get("abstract_headings", [])}
         self.stop = {s.lower() for s in r["stopwords"]} | {s.lower() for s in (extra_stopwords or set())}
         self.pooled = re.compile(alt(r["pooled_cues"]), re.I)
         pop = alt(r["population_words"])
@@ -258,6 +264,8 @@ class TrialFinder:
             first = re.split(rf"[\s{DASH_CLASS[1:-1]}]", name)[0]
             if name.lower() in self.stop or first.lower() in self.stop or re.sub(r"\s?\d+$", "", name).lower() in self.stop:
                 continue
+            if name.split()[0].lower() in self.headings:
+                continue  # "DESIGN Randomised ... trial", "METHODS MARVEL is a ...": a heading, then the text
             if re.search(r"phase\s*$", text[max(0, s - 8):s], re.I) or REGISTRY_ID.match(name) \
                     or any(p.search(name) for p in self.stop_patterns):
                 continue
@@ -318,6 +326,8 @@ class TrialFinder:
             if self.trial_after.match(after) or self.list_open.search(before) or self.naming.search(before) \
                     or self.phase_before.search(before) or self.kw_before.search(before):
                 role = "trial"
+            elif self.molecule_after.match(after) or self.molecule_before.search(before):
+                pass  # "PD-L1 was measured in the ... trial", "IGFBP-3 levels": only a trial word right after overrides
             elif self.appositive.match(after) or self.is_a.match(after):
                 role = "trial"
             elif self.weak_after.match(after) and any(re.search(r"[\d\-]", c.text) for c in chain):
@@ -327,7 +337,9 @@ class TrialFinder:
                 b = text[max(0, c.start - 40):c.start]
                 if role or REGISTRY_AFTER.match(a) or re.search(r"NCT\s?\d{8}\s*[)\]]?\s*[(\[]\s*$", b):
                     trials.add(c.key)
-                elif strong_shape(c.text):
+                elif strong_shape(c.text) and not chemical_formula(c.text) and not self.molecule_after.match(
+                        text[c.end:c.end + 80].split("\n", 1)[0]) and not self.molecule_before.search(
+                        text[max(0, c.start - 60):c.start].rsplit("\n", 1)[-1]):
                     trials.add(c.key)
         trials |= {c.key for c in cands if c.key in getattr(self, "hinted", set())}
         # first parts of hyphenated trial names are programs when they stand alone
@@ -363,6 +375,20 @@ class TrialFinder:
         for c in cands:
             if c.role == "trial" and c.trial_key in short and c.trial_key not in {x.key for x in cands if "-" in x.text and x.key == c.trial_key}:
                 c.trial_key = short[c.trial_key]
+
+
+ELEMENTS = frozenset(
+    "H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge As Se Br Kr Rb Sr "
+    "Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm Eu Gd Tb Dy Ho Er Tm Yb Lu Hf Ta W "
+    "Re Os Ir Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th Pa U Np Pu Am Cm Bk Cf Es Fm Md No Lr".split())
+
+
+def chemical_formula(name: str) -> bool:
+    """CaCl2, NaHCO3, PaCO2: mixed case with a digit, and every capital starts an element symbol."""
+    if not (re.search(r"[a-z]", name) and re.search(r"\d", name)):
+        return False
+    parts = re.findall(r"[A-Z][a-z]?\d*", name)
+    return "".join(parts) == name and len(parts) >= 2 and all(re.sub(r"\d", "", p) in ELEMENTS for p in parts)
 
 
 def strong_shape(name: str) -> bool:
