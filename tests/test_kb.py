@@ -19,3 +19,18 @@ def test_brands_and_us_suffixed_names():
 
 def test_invented_name_is_unknown():
     assert load_kb().resolve("Rocatan") is None
+
+
+def test_a_name_two_concepts_share_resolves_to_the_one_it_names():
+    """UNII and DrugBank list some substances twice ("levofloxacin" / "levofloxacin anhydrous", the
+    latter with the alias "Levofloxacin"): the concept whose own name it is wins; a name that is
+    only an alias of several concepts stays ambiguous."""
+    from trialwire.kb import DrugKB, KBEntry
+    kb = load_kb()
+    for name in ("zoledronic acid", "levofloxacin", "Tenofovir", "ceftazidime"):
+        assert kb.resolve(name).canonical_name == name.lower()
+    entries = [KBEntry("A", "exampletide", ("XT-1",), {}), KBEntry("B", "exampletide anhydrous", ("exampletide", "XT-1"), {}),
+               KBEntry("C", "othermab", ("OM-7",), {}), KBEntry("D", "othermab pegol", ("OM-7",), {})]
+    small = DrugKB(entries, "test")
+    assert small.resolve("exampletide").concept_id == "A" and small.resolve("XT-1") is None
+    assert small.resolve("OM-7") is None

@@ -1,7 +1,10 @@
 """The drug knowledge base (models/kb/drugs.jsonl, scispacy jsonl format) as fast name lookups.
 
 Names are matched by `name_key`: case, spaces, hyphens and dots removed, so "AMG 451", "AMG-451"
-and "amg451" are one key. A key shared by several concepts is ambiguous and resolves to none.
+and "amg451" are one key. A key shared by several concepts is ambiguous and resolves to none,
+unless it is the canonical name of exactly one of them: the vocabularies list one substance twice
+(UNII's "zoledronic acid", DrugBank's "zoledronic acid anhydrous" with the alias "Zoledronic acid"),
+and the concept named so wins (135 names, tenofovir and levofloxacin among them).
 """
 from __future__ import annotations
 
@@ -49,7 +52,14 @@ class DrugKB:
                 key = name_key(name)
                 if len(key) >= 3:
                     by_key.setdefault(key, set()).add(e.concept_id)
-        self._by_key = {k: next(iter(v)) for k, v in by_key.items() if len(v) == 1}
+        canonical_of: dict[str, set[str]] = {}
+        for e in entries:
+            canonical_of.setdefault(name_key(e.canonical_name), set()).add(e.concept_id)
+        self._by_key = {}
+        for k, ids in by_key.items():
+            named = ids if len(ids) == 1 else canonical_of.get(k, set()) & ids
+            if len(named) == 1:
+                self._by_key[k] = next(iter(named))
         self._by_canonical = {e.canonical_name: e for e in entries}
 
     @classmethod

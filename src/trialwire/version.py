@@ -27,7 +27,7 @@ def rules_fingerprint(config_path: Path) -> str:
 # The packages whose code decides a document's text and facts: rows they produced differently carry
 # a different pipeline_version, without a release number to remember to raise.
 EXTRACTION_PACKAGES = ("text", "nlp", "extract")
-EXTRACTION_MODULES = ("qualifiers.py", "registries.py")  # spaCy-free modules extraction shares with reconciliation
+EXTRACTION_MODULES = ("kb.py", "qualifiers.py", "registries.py")  # spaCy-free modules extraction shares with reconciliation
 
 
 @lru_cache(maxsize=4)
