@@ -126,3 +126,24 @@ def test_a_loading_cue_belongs_to_its_own_amount_and_dotted_routes_bind_the_freq
                  "Patients got a loading dose of 600 mg, then 300 mg every 4 weeks."):
         assert loading(nlp, text) == {(600.0, "ONCE", True), (300.0, "Q4W", False)}, text
     assert doses(nlp, "The dose was 10 mg/kg i.v. every 2 weeks.") == {(None, 10.0, "mg/kg", "intravenous", "Q2W")}
+
+
+def test_a_spread_is_not_a_dose_and_a_flow_is_not_a_volume_dose(nlp):
+    """Abstracts report doses as mean +/- SD and measure flows in ml per second: the SD is not a
+    dose, the mean takes the unit printed after the SD, a measured volume with its spread is no
+    dose at all, and a flow rate is not a dose of the drug named next to it."""
+    text = ("Patients were randomized to once-daily morphine (mean 238 +/- 319 mg q24h) or twice-daily "
+            "morphine (mean 119 +/- 159 mg q12h). The mean tamoxifen dose was 20 mg ± 5 mg daily.\n"
+            "Men on silodosin with a peak urinary flow of 4 to 15 ml per second were eligible. Saline ran at "
+            "10 ml/min before bisoprolol, and stroke volume under bisoprolol was 82 ± 12 ml.")
+    got = {(drug, amount, unit) for drug, amount, unit, _, _ in doses(nlp, text)}
+    assert got == {("morphine", 238.0, "mg"), ("morphine", 119.0, "mg"), ("tamoxifen", 20.0, "mg")}
+
+
+def test_the_drug_a_vocabulary_lists_twice_is_still_a_drug(nlp):
+    """UNII names zoledronic acid and DrugBank lists it again as an alias of "zoledronic acid
+    anhydrous": the name resolves to the concept it names, and the dose goes to it rather than
+    to another drug in the sentence."""
+    text = ("Patients received 4 mg of intravenous zoledronic acid every 12 weeks after a year of pamidronate.")
+    got = {(drug, amount, unit) for drug, amount, unit, _, _ in doses(nlp, text)}
+    assert got == {("zoledronic acid", 4.0, "mg")}

@@ -45,6 +45,11 @@ def _read_tsv(path: Path) -> list[tuple[str, str]]:
 SAME_DOSE = re.compile(r"\bthe\s+same\s+(?:dose|doses|amount|regimen)(?:\s+(?:given|administered|injected|taken))?\s*$", re.I)
 
 
+VOLUME_RATE = re.compile(r"\s*(?:/|per\s+)\s*(?:s|sec|second|min|minute|h|hr|hour)\b", re.I)
+SPREAD_MARK = re.compile(r"(?:±|\+\s*/\s*[-\u2212]|\+-)\s*$")
+SPREAD_BEFORE = re.compile(rf"(?<![\w.])(?P<mean>{DOSE_NUMBER})\s*{SPREAD_MARK.pattern}")
+
+
 def sent_of(starts: list[int], char: int) -> int:
     return max(0, bisect_right(starts, char) - 1)
 
@@ -111,14 +116,23 @@ class DoseFinder:
             unit = self.unit_of(m.group("unit"))
             if unit in ("g", "ml", "iu") and not self._drug_near(doc, m.start(), m.end()):
                 continue  # "30 g of fiber", "2 mL of water": a dose only next to a drug name
-            nums_text = m.group("nums")
+            if unit == "ml" and VOLUME_RATE.match(text, m.end()):
+                continue  # "a urinary flow of 4 to 15 ml per second", "saline at 10 ml/min": a flow, not a dose
+            nums_text, nums_start = m.group("nums"), m.start("nums")
+            spread = SPREAD_BEFORE.search(text, max(0, m.start() - 40), m.start())
+            if spread and unit == "ml":
+                continue  # "82 +/- 12 ml": a measured volume (mean and spread), not a dose
+            if spread:  # "mean 238 +/- 319 mg": 319 is the spread; the unit belongs to the mean
+                nums_text, nums_start = spread.group("mean"), spread.start("mean")
+            elif SPREAD_MARK.search(text, max(0, m.start() - 10), m.start()):
+                continue  # "20 mg ± 5 mg": the spread of a dose already read
             is_range = bool(self.range_re.match(nums_text.strip()))
             group += 1
             for nm in self.num_re.finditer(nums_text):
                 value = parse_number(nm.group(0))
                 if value is None or value <= 0:
                     continue
-                s = m.start("nums") + nm.start()
+                s = nums_start + nm.start()
                 hits.append(DoseHit(s, m.end("unit"), value, unit, group, sent_of(starts, s),
                                     text[s:m.end("unit")], is_range))
         self._merge_lists(text, hits, freqs)
