@@ -173,3 +173,25 @@ def test_trial_names_next_to_the_same_words_are_still_trials(nlp):
             "of PD-L1 was measured in the KEYNOTE-189 trial. Serum levels fell in the phase 3 SURMOUNT-1 study. "
             "The DESIGN-2 trial used a double-blind design.")
     assert {t for t, _, _ in trials(nlp, text)} == {"KEYNOTE-189", "PALOMA-2", "SURMOUNT-1", "DESIGN-2"}
+
+
+def test_short_forms_spelled_out_as_something_else_and_study_arms_are_not_trials(nlp):
+    """Abstracts define short forms for devices, diets, procedures and arms, then use them where a
+    trial name could stand ("results from the HPD", "patients in the HPD arm"); a short form spelled
+    out as a phrase is a trial only where a trial word follows it, and a name followed by arm or
+    group is an arm or a research group."""
+    text = ("A portable cooling helmet (PCH) was compared with usual care in a randomized trial. In this "
+            "trial, PCH did not reduce hair loss, and results from the PCH were shared with nurses.\n"
+            "Patients were randomized to a high-protein diet (HPD) or usual diet; patients in the HPD arm "
+            "gained muscle, and the HPD group reported less fatigue.\n"
+            "Quality of life was scored with the questionnaire of the Nordic Oncology Research Consortium "
+            "(NORC) Study Group.")
+    assert trials(nlp, text) == set()
+
+
+def test_a_trial_spelled_out_before_its_short_form_is_a_trial(nlp):
+    """"Long Name (ACRONYM) Trial" is how abstracts introduce a trial; the capitalised words of the
+    long form are not names of their own."""
+    text = ("The Walking After Radiotherapy for Muscle (WARM) Trial compared two exercise plans. "
+            "The Heart OUTcomes Prevention Evaluation (HOPE-X) study enrolled 900 adults.")
+    assert {t for t, _, _ in trials(nlp, text)} == {"WARM", "HOPE-X"}

@@ -74,6 +74,9 @@ REGISTRY_AFTER = re.compile(rf"^\s*[(\[][^()\[\]]{{0,40}}?\b{ID_START}")
 REGISTERED_AS = re.compile(r"\s*,\s*(?:an?|the)\s+[^.()\n]{0,60}?\b(?:registered|listed)\s+(?:as|under|with)\s+"
                            r"(?:(?:ClinicalTrials\.gov|the)\s+)?(?:(?:number|identifier|ID)\s+)?", re.I)
 REGISTRY_ID = re.compile(r"^(?:NCT|ISRCTN|jRCT|EudraCT|ChiCTR|ACTRN|DRKS|UMIN)\s?\d|^CTRI/|^\d{4}-\d{6}")
+CLOSING = re.compile(r"^\s*[)\]]")
+ARM_AFTER = re.compile(r"^[\s)\]]*(?:(?:study|trials?|research|oncology|cooperative|collaborative)\s+)*(?:arms?|groups?)\b", re.I)
+PHRASE_WORD = re.compile(r"\b(?!(?:and|the|for|with|from|into)\b)[a-z]{3,}\b")  # a lower-case content word
 # a registry id still inside the bracket another one opened: "(NCT04123456; EudraCT 2019-001234-56)"
 IN_BRACKET = re.compile(r"[(\[][^()\[\]\n]{0,40}$")
 SAME_BRACKET_GAP = re.compile(r"[^()\[\]\n]{1,40}")
@@ -197,6 +200,7 @@ class TrialFinder:
         self.trial_after = re.compile(rf"^\s*{paren}{mods}(?:{self.kw})\b", re.I)
         self.appositive = re.compile(rf"^[^\S\n]*,[^\S\n]*(?:is[^\S\n]+)?(?:an?|the)[^\S\n]+(?:[\w\-]+[^\S\n]+){{0,4}}?(?:{self.kw})\b", re.I)
         self.is_a = re.compile(rf"^[^\S\n]+(?:is|was|are|were)[^\S\n]+(?:(?:an?|the|two|both)[^\S\n]+)?(?:[\w\-]+[^\S\n,]+){{0,5}}?(?:{self.kw})\b", re.I)
+        self.trial_word = re.compile(rf"\b(?:{self.kw}|{self.prog})\b", re.I)
         self.weak_after = re.compile(rf"^\s*{paren}{mods}(?:{alt(r.get('weak_keywords', []))})\b", re.I)
         # a trial-like shape that the words around it make a gene, protein, lab value or tool instead
         # ("IGFBP-3 were measured", "expression of VEGFR-2", "using SPSS-21"): only a trial word overrides
@@ -302,7 +306,14 @@ class TrialFinder:
                     pos = sib.end()
         return out
 
-    def classify(self, text: str, cands: list[Cand]) -> None:
+    def defined_otherwise(self, doc: Doc) -> set[str]:
+        """Short forms the document spells out as a phrase that names no trial ("the active breathing
+        coordinator (ABC)", "a low-fat solid diet (LFSD)"), from scispacy's abbreviation detector. A long
+        form that is itself a name ("ROCKET-IGNITE (IGNITE)") does not count."""
+        return {name_key(a.text) for a in getattr(doc._, "abbreviations", None) or []
+                if PHRASE_WORD.search(a._.long_form.text) and not self.trial_word.search(a._.long_form.text)}
+
+    def classify(self, text: str, cands: list[Cand], defined_otherwise: set[str] = frozenset()) -> None:
         # chains of names joined by list separators: "A (x), B (y) and C trials"
         chains: list[list[Cand]] = []
         for c in cands:
@@ -312,6 +323,7 @@ class TrialFinder:
                 chains.append([c])
         programs: set[str] = set()
         trials: set[str] = set()
+        named_before_trial_word: set[str] = set()
         for chain in chains:
             last = chain[-1]
             after = text[last.end:last.end + 160].split("\n", 1)[0]
@@ -323,7 +335,12 @@ class TrialFinder:
                 programs.update(c.key for c in (chain if plural else [last]))
                 continue
             role = None
-            if self.trial_after.match(after) or self.list_open.search(before) or self.naming.search(before) \
+            trial_word_after = bool(self.trial_after.match(CLOSING.sub("", after)))  # "(ABLE) Trial"
+            if trial_word_after:
+                named_before_trial_word.update(c.key for c in chain)
+            if ARM_AFTER.match(after):
+                continue  # "patients in the LFSD arm", "the SGI group": a study arm; "(EORTC) Study Group": a group
+            if trial_word_after or self.list_open.search(before) or self.naming.search(before) \
                     or self.phase_before.search(before) or self.kw_before.search(before):
                 role = "trial"
             elif self.molecule_after.match(after) or self.molecule_before.search(before):
@@ -341,6 +358,8 @@ class TrialFinder:
                         text[c.end:c.end + 80].split("\n", 1)[0]) and not self.molecule_before.search(
                         text[max(0, c.start - 60):c.start].rsplit("\n", 1)[-1]):
                     trials.add(c.key)
+        # a short form the text spells out as something else is a trial only where a trial word follows it
+        trials -= defined_otherwise - named_before_trial_word
         trials |= {c.key for c in cands if c.key in getattr(self, "hinted", set())}
         # first parts of hyphenated trial names are programs when they stand alone
         for c in cands:
@@ -420,8 +439,13 @@ def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
     sents = sentence_bounds(doc, text)
     starts = [s0 for s0, _ in sents]
     sent_text = [text[s0:s1] for s0, s1 in sents]
-    cands = finder.candidates(doc, starts)
-    finder.classify(text, cands)
+    # a capitalised word inside a spelled-out short form of three words or more is part of a phrase
+    # ("Sibutramine Cardiovascular OUTcomes (SCOUT) trial"), not a name; "ROCKET-IGNITE (IGNITE)" stays
+    phrases = [(a._.long_form.start_char, a._.long_form.end_char) for a in getattr(doc._, "abbreviations", None) or []
+               if len(a._.long_form) >= 3]
+    cands = [c for c in finder.candidates(doc, starts)
+             if not any(s0 <= c.start and c.end <= s1 and (c.start, c.end) != (s0, s1) for s0, s1 in phrases)]
+    finder.classify(text, cands, finder.defined_otherwise(doc))
     tc = [c for c in cands if c.role == "trial"]
     infos: dict[str, TrialInfo] = {}
     for c in tc:
