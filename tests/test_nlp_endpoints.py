@@ -141,3 +141,18 @@ def test_each_clause_reports_its_own_week(nlp):
         [(58.0, 16), (72.0, 52)]
     # one clause naming both weeks says nothing about which figure belongs to which
     assert results(nlp, "EASI-75 was reached by 58% at week 16 and by 72% at week 52.") == [(58.0, None), (72.0, None)]
+
+
+def test_an_acronym_the_text_spells_out_as_something_else_is_not_the_scale(nlp):
+    """PFS is progression-free survival in oncology, but "a pressure-flow study (PFS)" in urology and
+    SVR "systemic vascular resistance" in a haemodynamic study: an acronym the text defines with
+    words that share nothing with the scale's name is not that scale anywhere in the document,
+    while a variant spelling of the scale's own name ("pathologic complete remission (pCR)",
+    "28-joint Disease Activity Score (DAS28)") still is."""
+    other = ("Men with an enlarged prostate had a pressure-flow study (PFS) before surgery; the PFS showed "
+             "obstruction in most. Systemic vascular resistance (SVR) fell after the infusion, and SVR "
+             "stayed low for an hour.")
+    assert endpoints(nlp, other) == set()
+    same = ("The primary endpoint was pathologic complete remission (pCR), and the 28-joint Disease Activity "
+            "Score (DAS28) was recorded. Median PFS was longer with the combination.")
+    assert {name for name, *_ in endpoints(nlp, same)} >= {"pCR", "DAS28", "PFS"}

@@ -101,6 +101,34 @@ def _full_name_regex(name: str) -> str:
     return rf"(?:\s*{DASH_CLASS}\s*|\s+)".join(out)
 
 
+# the words right before an acronym's opening bracket: "a pressure-flow study (PFS"
+DEFINED_AS = re.compile(r"(?P<phrase>(?:[A-Za-z][\w'’]*[\s\-]+){1,8}?[A-Za-z][\w'’]*)\s*(?P<bracket>[(\[])\s*$")
+
+
+def _initials_match(phrase: str, acronym: str) -> bool:
+    """Whether the last words of `phrase` start with the acronym's letters, in order ("pressure-flow
+    study" / PFS); words such as "of" and "and" may be skipped."""
+    letters = [c.lower() for c in acronym if c.isalpha()]
+    words = [w for w in re.split(r"[\s\-]+", phrase) if w]
+    i = len(letters) - 1
+    for w in reversed(words):
+        if i < 0:
+            break
+        if w[0].lower() == letters[i]:
+            i -= 1
+        elif w.lower() not in ("of", "and", "the", "in", "for", "to", "with"):
+            return False
+    return i < 0
+
+
+def _shares_word(phrase: str, entry: dict) -> bool:
+    """Whether the phrase shares a word with one of the scale's full names (by its first five letters):
+    "pathologic complete remission" and "28-joint Disease Activity Score" still name their scales, where
+    "pressure-flow study" shares nothing with progression-free survival."""
+    stems = lambda text: {w[:5] for w in re.findall(r"[a-z]{4,}", text.lower())}  # noqa: E731
+    return bool(stems(phrase) & set().union(*(stems(f) for f in entry.get("full_names", [])) or [set()]))
+
+
 def _fkey(name: str) -> str:
     return re.sub(rf"(?:\s|{DASH_CLASS}|['’])+", "", re.sub(r"['’]s\b", "", name.lower()))
 
@@ -134,11 +162,22 @@ class EndpointFinder:
             if e:
                 hits.append([m.start(), m.end(), e])
         full_starts = [h[0] for h in hits]  # full-name hits come in text order
+        full_ends = {h[1] for h in hits}
+        acronyms, spelled_otherwise, spelled_as_scale = [], set(), set()
         for m in self.abbr_re.finditer(text):
             k = bisect_right(full_starts, m.start()) - 1
             if k >= 0 and hits[k][0] <= m.start() < hits[k][1]:
                 continue  # an acronym inside a full name
-            hits.append([m.start(), m.end(), self.by_abbr[m.group(0)]])
+            opening = DEFINED_AS.search(text, max(0, m.start() - 80), m.start())
+            entry = self.by_abbr[m.group(0)]
+            if opening and _initials_match(opening.group("phrase"), m.group(0)):
+                if opening.end("phrase") in full_ends or _shares_word(opening.group("phrase"), entry):
+                    spelled_as_scale.add(m.group(0))
+                else:
+                    spelled_otherwise.add(m.group(0))  # "a pressure-flow study (PFS)": not progression-free survival
+            acronyms.append([m.start(), m.end(), entry])
+        spelled_otherwise -= spelled_as_scale
+        hits += [h for h in acronyms if text[h[0]:h[1]] not in spelled_otherwise]
         hits.sort(key=lambda h: h[0])
         # "Full Name (ABBR)" / "Full Name [ABBR]" is one mention of the full name's scale
         merged: list[list] = []
