@@ -147,3 +147,16 @@ def test_the_drug_a_vocabulary_lists_twice_is_still_a_drug(nlp):
     text = ("Patients received 4 mg of intravenous zoledronic acid every 12 weeks after a year of pamidronate.")
     got = {(drug, amount, unit) for drug, amount, unit, _, _ in doses(nlp, text)}
     assert got == {("zoledronic acid", 4.0, "mg")}
+
+
+def test_alternative_schedules_and_a_maintenance_step(nlp):
+    """"Every 4 or every 12 weeks" and "every 4 weeks or every 8 weeks" offer one dose two schedules; a
+    schedule the text adds "after that" continues the dose before it and is not the loading dose's."""
+    text = ("Patients received 4 mg of intravenous zoledronic acid every 4 or every 12 weeks. "
+            "Rocatinlimab 300 mg was injected every 4 weeks or every 8 weeks.\n"
+            "Lebrikizumab starts with 500 mg at weeks 0 and 2, then 250 mg every two weeks until week 16, "
+            "and every four weeks after that.")
+    got = {(drug, amount, freq) for drug, amount, _, _, freq in doses(nlp, text)}
+    assert got == {("zoledronic acid", 4.0, "Q4W"), ("zoledronic acid", 4.0, "Q12W"),
+                   ("rocatinlimab", 300.0, "Q4W"), ("rocatinlimab", 300.0, "Q8W"),
+                   ("lebrikizumab", 500.0, None), ("lebrikizumab", 250.0, "Q2W"), ("lebrikizumab", 250.0, "Q4W")}

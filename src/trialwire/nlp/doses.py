@@ -50,6 +50,29 @@ SPREAD_MARK = re.compile(r"(?:±|\+\s*/\s*[-\u2212]|\+-)\s*$")
 SPREAD_BEFORE = re.compile(rf"(?<![\w.])(?P<mean>{DOSE_NUMBER})\s*{SPREAD_MARK.pattern}")
 
 
+def _between(o: "DoseHit", h: "DoseHit", f: FrequencyMention) -> bool:
+    """Whether dose `o` lies between dose `h` and the frequency `f` after it."""
+    return h.end <= o.start < f.start
+
+
+SEQUENCE = re.compile(r"\bthen\b|followed\s+by|\bthereafter\b", re.I)
+MAINTENANCE_AFTER = re.compile(r"^\s*(?:after\s+that|thereafter|afterwards?|from\s+(?:then|week\s+\d+)\s+on|after\s+week\s+\d+)\b", re.I)
+
+
+def _continue_schedule(text: str, sent_hits: list["DoseHit"], free: list[FrequencyMention]) -> None:
+    """A schedule that no dose took and that the text marks as what follows ("..., and every four weeks
+    after that") continues the nearest dose before it: that dose gets both schedules."""
+    for f in free:
+        if not MAINTENANCE_AFTER.match(text[f.end:f.end + 30]):
+            continue
+        before = [h for h in sent_hits if h.end <= f.start]
+        if before:
+            group = before[-1].group
+            for h in sent_hits:
+                if h.group == group:
+                    h.codes = list(dict.fromkeys(h.codes + list(f.codes)))
+
+
 def sent_of(starts: list[int], char: int) -> int:
     return max(0, bisect_right(starts, char) - 1)
 
@@ -295,10 +318,17 @@ class DoseFinder:
         for sent_i, sent_hits in hits_by_sent.items():
             free = [f for f in freqs_by_sent.get(sent_i, []) if id(f) not in bound_ids]
             codes = {tuple(f.codes) for f in free}
+            used_free = False
             if len(codes) == 1:
                 for h in sent_hits:
-                    if not h.bound:
+                    # not across a later step of the regimen: in "500 mg at weeks 0 and 2, then 250 mg every two
+                    # weeks until week 16, and every four weeks after that" the last schedule is not the 500 mg's
+                    if not h.bound and not any(_between(o, h, f) and SEQUENCE.search(text[min(h.end, o.end):max(h.start, o.start)])
+                                               for f in free for o in sent_hits if o.group != h.group):
                         h.codes = list(next(iter(codes)))
+                        used_free = True
+            if free and not used_free:
+                _continue_schedule(text, sent_hits, free)
         # loading doses and schedules of the dose's own sentence
         for h in hits:
             s0, s1 = bounds[h.sent]

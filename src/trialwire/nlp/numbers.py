@@ -189,7 +189,7 @@ def _code_for_days(n: int) -> str | None:
 
 EVERY_N = re.compile(
     rf"\b(?:once\s+)?(?:every|each|q|ogni|alle|toutes\s+les|cada)\s*(?P<a>\d+|{WORD_NUM}|other)"
-    rf"(?:\s*(?:or|to|and|o|oder|ou|/|{DASH_CLASS})\s*(?P<b>\d+|{WORD_NUM}))?\s*"
+    rf"(?:\s*(?:or|to|and|o|oder|ou|/|{DASH_CLASS})\s*(?:every\s+)?(?P<b>\d+|{WORD_NUM}))?\s*"
     rf"(?P<unit>weeks?|wks?|settimane|wochen|semaines|semanas|months?|mesi|monate|mois|meses|days?|giorni|tage|jours|días)\b",
     re.I)
 Q_CODE = re.compile(r"\b(?:Q(?P<n>\d{1,2})W|Q(?P<d>\d{1,2})D|QW|QD|QM|BID|TID|QID)\b"
@@ -258,7 +258,8 @@ def frequency_mentions(text: str, rules: Path | None = None) -> list[FrequencyMe
 
 def _merge_restatements(text: str, found: list[FrequencyMention]) -> list[FrequencyMention]:
     """'every two weeks (Q2W)' and 'single monthly injection (... every four weeks)' state one
-    regimen twice: the parenthesised code right after a phrase joins it."""
+    regimen twice: the parenthesised code right after a phrase joins it. 'Every 4 weeks or every 8
+    weeks' offers two: one mention with both codes, as 'every 4 or 8 weeks' gives."""
     out: list[FrequencyMention] = []
     for f in found:
         if out:
@@ -266,6 +267,10 @@ def _merge_restatements(text: str, found: list[FrequencyMention]) -> list[Freque
             gap = text[prev.end:f.start]
             if re.fullmatch(r"\s*[(\[]\s*", gap) and set(prev.codes) == set(f.codes):
                 prev.end = max(prev.end, f.end)
+                continue
+            if re.fullmatch(r"\s*,?\s*or\s+", gap):  # "every 4 weeks or every 8 weeks": one dose, either schedule
+                prev.codes = prev.codes + [c for c in f.codes if c not in prev.codes]
+                prev.end, prev.text = f.end, text[prev.start:f.end]
                 continue
         out.append(f)
     return out
