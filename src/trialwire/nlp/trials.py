@@ -6,11 +6,17 @@ numbered parts (ROCKET-IGNITE, SURMOUNT-1, TRAILBLAZER-ALZ 2, COAST 1), mixed-ca
 (ADvocate 1, ADhere) and Title + ACRONYM (Clarity AD). A shape becomes a trial in context: a
 trial word after it ("the IGNITE study", "SURMOUNT-1 clinical trial"), a list ending in one
 ("ADvocate 1, ADvocate 2, and ADhere studies"), a list inside "trial (A, B or C)", a naming cue
-("called ADvocate1 and ADvocate2"), an adjacent registry id ("ROCKET-SHUTTLE (NCT05724199)", "BRIDGE-AD (EU CT 2023-503584-29-00)") or
-a phase right before it. A name followed by "program" is a program and never a trial, as is the
-first part of hyphenated trial names (ROCKET of ROCKET-IGNITE); hyphenated names that start with a
-program name are trials (ROCKET-SHUTTLE). A later name equal to the last part of a full name is
-its short form (IGNITE -> ROCKET-IGNITE).
+("called ADvocate1 and ADvocate2"), an adjacent registry id ("ROCKET-SHUTTLE (NCT05724199)",
+"BRIDGE-AD (EU CT 2023-503584-29-00)") or a phase right before it. A name followed by "program"
+is a program and never a trial, as is the first part of hyphenated trial names (ROCKET of
+ROCKET-IGNITE); hyphenated names that start with a program name are trials (ROCKET-SHUTTLE). A
+later name equal to the last part of a full name is its short form (IGNITE -> ROCKET-IGNITE).
+
+Research abstracts use the same shapes for other things, so some are not names: headings of
+structured abstracts (DESIGN, OBJECTIVE), chemical formulas (CaCl2), genes, proteins and lab
+values that their words mark as such ("IGFBP-3 levels", "expression of VEGFR-2") unless a trial
+word follows, short forms the text spells out as a phrase naming no trial ("a low-fat solid diet
+(LFSD)") unless a trial word follows, and names followed by "arm" or "group".
 
 Names are also taken from "X, a phase 3 trial" / "X is a ... study", from Italian or German word
 order ("studio di fase 3 LUCENT-1", "TRAILBLAZER-ALZ-2-Studie"), and a program name with a number
@@ -39,10 +45,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..paths import MODELS_DIR
+from ..registries import ID_START
 from .assertion import assertion_of
 from .mention import Mention, add_mention, mentions
 from .numbers import DASH_CLASS, NUMBER, WORD_NUM, doc_text, parse_int, sentence_bounds
-from ..registries import ID_START
 
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 PHASE_VALUE = r"(?:[1-4]|IV|I{1,3})(?:[ab])?"

@@ -133,8 +133,8 @@ class TrialIndex:
                 for nct, evs in links.items():
                     if nct != best:
                         rejected[group].extend(evs)
-        # identities: one per NCT, then one per group without an NCT, keyed by its first name key
-        # (as before ids joined groups) or, with no name, by its first registry id
+        # identities: one per NCT, then one per group without an NCT, keyed by its smallest name key
+        # (the key it had before registry ids joined groups) or, with no name, by its smallest id
         ident_of_group: dict[str, TrialIdentity] = {}
         for group, nct in group_nct.items():
             ident = self._get_nct(nct)
