@@ -224,15 +224,37 @@ def test_sample_size_real_conflict(tmp_path):
 def test_trial_vs_program_count_is_scope(tmp_path):
     b = StoreBuilder(tmp_path)
     d1 = b.doc("one.txt", "Nearly 1,500 patients took part across both phase 3 trials.", url="https://a.example.com/1")
-    d2 = b.doc("two.txt", "The phase 2b trial of rocatinlimab enrolled 274 patients.", url="https://b.example.com/2")
+    d2 = b.doc("two.txt", "The phase 3 trial of rocatinlimab enrolled 769 patients.", url="https://b.example.com/2")
     for d in (d1, d2):
         b.fact("drugs", d, None, drug="rocatinlimab", in_kb=True)
     b.fact("sample_sizes", d1, "1,500", trial=None, n=1500, qualifier="approximate", scope="program")
-    b.fact("sample_sizes", d2, "274", trial=None, n=274, qualifier="exact", scope="trial")
+    b.fact("sample_sizes", d2, "769", trial=None, n=769, qualifier="exact", scope="trial")
     b.commit()
     reconcile(tmp_path)
     c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "sample_size"]
     assert [r["kind"] for r in c] == ["scope"]
+
+
+def test_counts_of_unnamed_trials_are_compared_only_within_one_phase(tmp_path):
+    """A drug's pages report many studies they do not name: a phase 2b trial of 274 against "this
+    phase 2 trial, nearly 300" is one trial told two ways (a conflict); a psoriasis study of 100
+    that states no phase, and a phase 3 count, are other studies and are compared with neither."""
+    b = StoreBuilder(tmp_path)
+    texts = {"a": "In the phase 2b trial, 274 patients were randomly assigned to rocatinlimab or placebo.",
+             "b": "For this phase 2 trial, nearly 300 adults were randomly assigned to rocatinlimab or placebo.",
+             "c": "An early study of rocatinlimab in psoriasis enrolled 100 patients.",
+             "d": "The phase 3 trial of rocatinlimab enrolled 726 adolescents."}
+    values = {"a": (274, "exact"), "b": (300, "approximate"), "c": (100, "exact"), "d": (726, "exact")}
+    for name, text in texts.items():
+        d = b.doc(f"{name}.txt", text, url=f"https://{name}.example.com/1")
+        b.fact("drugs", d, None, drug="rocatinlimab", in_kb=True)
+        n, q = values[name]
+        b.fact("sample_sizes", d, str(n), trial=None, n=n, qualifier=q, scope="trial")
+    b.commit()
+    reconcile(tmp_path)
+    c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "sample_size"]
+    assert [(r["kind"], sorted(v["value"] for v in json.loads(r["values_json"]))) for r in c] == [
+        ("conflict", ["274", "about 300"])]
 
 
 def test_newer_source_supersedes_a_date(tmp_path):

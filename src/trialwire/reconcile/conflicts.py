@@ -14,17 +14,31 @@ count `weak_factor`), plus a small bonus for recency.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from ..registries import REGISTRY_NAMES
 from .aliases import AliasVerdict
-from .claims import (UNNAMED, Claim, ConflictRow, claim_values, conflict_id, fmt_count, norm_phase,
+from .claims import (ROMAN, UNNAMED, Claim, ConflictRow, claim_values, conflict_id, fmt_count, norm_phase,
                      norm_qualifier, propose, prov, support_text)
 from .corpus import Corpus, key
 from .identity import TrialIndex
 from .readers import Items, Scan, TextReaders, text_result_docs
 from .results import endpoint_result_rows
 from .textfacts import age_groups
+
+
+STATED_PHASE = re.compile(r"\bphase\s*([1-4]|IV|I{1,3})[ab]?(?:\s*/\s*([1-4]|I{1,3})[ab]?)?\b", re.I)
+
+
+def stated_phase(sentence: str | None) -> str | None:
+    """The one phase a sentence states, by its major number ("phase 2b" and "Phase II" are 2, "phase
+    2/2b" is 2, "phase 1/2" is 1/2); None when it states none or several."""
+    found = set()
+    for m in STATED_PHASE.finditer(sentence or ""):
+        majors = sorted({ROMAN.get(g.lower(), g) for g in m.groups() if g})
+        found.add("/".join(majors))
+    return found.pop() if len(found) == 1 else None
 
 
 def sample_size_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
@@ -38,8 +52,19 @@ def sample_size_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
             continue
         level = "trial" if (r.get("scope") or "trial") == "trial" else r["scope"]
         seen.add((r["doc_id"], key(subject), int(r["n"])))
+        facet = ""
+        if ident is None and not r.get("trial"):
+            # a drug's count: compared only with its counts for the same phase ("a phase 2b trial of 274
+            # patients" against "this phase 2 trial, nearly 300 adults"; "across both phase 3 trials,
+            # nearly 1,500" against a phase 3 trial's, a scope difference), since the pages of one drug
+            # report many unnamed studies (a psoriasis study of 100 patients); a trial count that
+            # states no phase is compared with none
+            phase = stated_phase(r.get("sentence"))
+            if phase is None and level == "trial":
+                continue
+            facet = f"phase {phase}" if phase else ""
         q = norm_qualifier(r.get("qualifier"))
-        out.append(Claim(subject, "sample_size", "", str(int(r["n"])), fmt_count(r["n"], q),
+        out.append(Claim(subject, "sample_size", facet, str(int(r["n"])), fmt_count(r["n"], q),
                          level=level, num=float(r["n"]), qualifier=q, **prov(r)))
     for ident in trials.trials:
         for r in ident.rows:
