@@ -236,12 +236,12 @@ def test_trial_vs_program_count_is_scope(tmp_path):
 
 
 def test_counts_of_unnamed_trials_are_compared_only_within_one_phase(tmp_path):
-    """A drug's pages report many studies they do not name: a phase 2b trial of 274 against "this
-    phase 2 trial, nearly 300" is one trial told two ways (a conflict); a psoriasis study of 100
-    that states no phase, and a phase 3 count, are other studies and are compared with neither."""
+    """A drug's pages report many studies they do not name: a phase 2b study of 274 against "close to
+    300 in the phase 2 study" is one trial told two ways (a conflict); a psoriasis study of 100 that
+    states no phase, and a phase 3 count, are other studies and are compared with neither."""
     b = StoreBuilder(tmp_path)
-    texts = {"a": "In the phase 2b trial, 274 patients were randomly assigned to rocatinlimab or placebo.",
-             "b": "For this phase 2 trial, nearly 300 adults were randomly assigned to rocatinlimab or placebo.",
+    texts = {"a": "Rocatinlimab's phase 2b study randomized 274 people with eczema.",
+             "b": "Close to 300 adults took part in the phase 2 rocatinlimab study.",
              "c": "An early study of rocatinlimab in psoriasis enrolled 100 patients.",
              "d": "The phase 3 trial of rocatinlimab enrolled 726 adolescents."}
     values = {"a": (274, "exact"), "b": (300, "approximate"), "c": (100, "exact"), "d": (726, "exact")}

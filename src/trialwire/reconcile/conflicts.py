@@ -54,8 +54,8 @@ def sample_size_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:
         seen.add((r["doc_id"], key(subject), int(r["n"])))
         facet = ""
         if ident is None and not r.get("trial"):
-            # a drug's count: compared only with its counts for the same phase ("a phase 2b trial of 274
-            # patients" against "this phase 2 trial, nearly 300 adults"; "across both phase 3 trials,
+            # a drug's count: compared only with its counts for the same phase ("a phase 2b study of 274"
+            # against "close to 300 in the phase 2 study"; "across both phase 3 trials,
             # nearly 1,500" against a phase 3 trial's, a scope difference), since the pages of one drug
             # report many unnamed studies (a psoriasis study of 100 patients); a trial count that
             # states no phase is compared with none
