@@ -195,3 +195,14 @@ def test_a_trial_spelled_out_before_its_short_form_is_a_trial(nlp):
     text = ("The Walking After Radiotherapy for Muscle (WARM) Trial compared two exercise plans. "
             "The Heart OUTcomes Prevention Evaluation (HOPE-X) study enrolled 900 adults.")
     assert {t for t, _, _ in trials(nlp, text)} == {"WARM", "HOPE-X"}
+
+
+def test_a_trial_named_after_its_drug_is_no_alias_and_brand_marks_stay_outside(nlp):
+    """"The Wider Use of Statins in Adults and Lovastatin (WUSAL) Study" pairs a drug with a bracketed
+    name, but the name is the trial's; "Neulasta(®)" is the brand Neulasta, not "Neulasta("."""
+    recs = doc_to_records(nlp("The Wider Use of Statins in Adults and Lovastatin (WUSAL) Study tested lovastatin "
+                              "in 8,000 adults."), "t")
+    assert not [r for r in recs if r.table == "drug_aliases"] and "WUSAL" in {r.trial for r in recs if r.table == "trials"}
+    recs = doc_to_records(nlp("Women received pegfilgrastim (Neulasta(®), Amgen) for six cycles. Pegfilgrastim "
+                              "was given a day after chemotherapy."), "t")
+    assert {(r.drug, r.alias) for r in recs if r.table == "drug_aliases"} == {("pegfilgrastim", "Neulasta")}

@@ -74,6 +74,8 @@ def kept_drugs(doc: Doc, index: SentenceIndex) -> dict[str, list[Mention]]:
 def drug_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
     kb = load_kb()
     out: list[Record] = []
+    # "The Expanded Clinical Evaluation of Lovastatin (EXCEL) Study": the bracketed name is the trial's
+    trial_names = {name_key(m.text) for m in mentions(doc, "TRIAL_NAME")}
     for drug, ms in kept_drugs(doc, index).items():
         ms = sorted(ms, key=lambda m: m.start_char)
         first = next((m for m in ms if m.label == "DRUG"), ms[0])
@@ -89,6 +91,8 @@ def drug_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
             if key in seen or m.label == "DRUG_CANDIDATE":
                 continue
             seen.add(key)
+            if (m.label == "ALIAS" or m.data.get("via_alias")) and key in trial_names:
+                continue
             if m.label == "ALIAS" or m.data.get("via_alias"):
                 out.append(DrugAlias(index.prov(doc_id, m.start_char, m.end_char, m.component, m.confidence),
                                      drug=drug, alias=m.text, alias_type=m.data.get("alias_type", "unknown"),

@@ -215,6 +215,8 @@ class DrugMatcher:
         taken: list[tuple[int, int]] = []
         drugs: list[Mention] = []
         for s, e, entry in self.kb_matches(doc):
+            while e > s and text[e - 1] in "([{™®© ":
+                e -= 1  # a token "Neulasta(®" (from "Neulasta(®), Amgen"): the name ends before the bracket
             surface = MARKS.sub("", text[s:e]).strip()
             atype = entry.alias_type(surface) or "synonym"
             if surface.islower() and (len(surface) <= 4 or atype == "brand"):
