@@ -206,3 +206,14 @@ def test_a_trial_named_after_its_drug_is_no_alias_and_brand_marks_stay_outside(n
     recs = doc_to_records(nlp("Women received pegfilgrastim (Neulasta(®), Amgen) for six cycles. Pegfilgrastim "
                               "was given a day after chemotherapy."), "t")
     assert {(r.drug, r.alias) for r in recs if r.table == "drug_aliases"} == {("pegfilgrastim", "Neulasta")}
+
+
+def test_a_brand_that_the_text_spells_out_as_something_else_is_no_drug(nlp):
+    """Pres is a brand of enalapril, but "posterior reversible encephalopathy syndrome (PRES)" is a
+    syndrome wherever the document uses the short form; a short form spelled out as a drug stays one."""
+    recs = doc_to_records(nlp("The patient developed posterior reversible encephalopathy syndrome (PRES). MRI "
+                              "showed lesions typical of PRES. Enalapril was continued."), "t")
+    assert {(r.drug, r.alias) for r in recs if r.table == "drug_aliases"} == set()
+    recs = doc_to_records(nlp("Pegylated liposomal doxorubicin (PLD) was given every four weeks; PLD caused "
+                              "hand-foot syndrome in some women."), "t")
+    assert "doxorubicin" in {r.drug for r in recs if r.table == "drugs"}

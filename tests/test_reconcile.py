@@ -814,3 +814,24 @@ def test_a_wrong_registry_id_on_one_page_does_not_merge_two_trials(tmp_path):
     c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "other"]
     assert len(c) == 1 and c[0]["subject"] == "HORIZON-AD" and c[0]["proposed_value"] == right
     assert "EudraCT" in c[0]["resolution"] and set(c[0]["doc_ids"]) >= {qa}
+
+
+def test_names_of_a_salt_form_confirm_the_drug_alias(tmp_path):
+    """The KB lists brands and codes under the salt a product contains (Gleevec under imatinib
+    mesylate, Adriamycin under doxorubicin hydrochloride): a page that calls imatinib Gleevec is
+    right, and an analyst should not be asked to check it; a metabolite (norfluoxetine) is not the drug."""
+    b = StoreBuilder(tmp_path)
+    d = b.doc("news/cml.txt", "Imatinib (Gleevec) changed the outlook of chronic myeloid leukaemia; imatinib mesylate "
+              "tablets are taken daily. Fluoxetine and its metabolite norfluoxetine were measured.",
+              url="https://healthwire.example/cml")
+    for alias in ("Gleevec", "imatinib mesylate"):
+        _alias(b, d, alias, drug="imatinib")
+    _alias(b, d, "norfluoxetine", drug="fluoxetine")
+    b.commit()
+    reconcile(tmp_path)
+    got = {(a["drug"], a["alias"]): (a["status"], a["reason_code"]) for a in rows(tmp_path, "aliases")}
+    assert got[("imatinib", "Gleevec")] == ("confirmed", "in_kb")
+    assert got[("imatinib", "imatinib mesylate")] == ("confirmed", "in_kb")
+    assert got[("fluoxetine", "norfluoxetine")][0] == "unverified"
+    reason = next(a["reason"] for a in rows(tmp_path, "aliases") if a["alias"] == "Gleevec")
+    assert "imatinib mesylate, a salt or ester form of imatinib" in reason

@@ -16,12 +16,31 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .paths import KB_DIR
+from .paths import KB_DIR, RULES_DIR
 
 _DROP = re.compile(r"[\s\-\u2010-\u2015\u00ad_.]")
 # FDA's four-letter suffixes for biologics (lebrikizumab-lbkz, filgrastim-sndz): only after a
 # biologic stem, so "glucagon-like" stays an ordinary word.
 US_SUFFIX = re.compile(r"^(?P<base>[a-z]+(?:mab|cept|ase|stim|kin|tropin|poetin|ermin|plase))-[a-z]{4}$")
+
+
+SALT_WORDS = RULES_DIR / "drugs_salt_words.txt"
+
+
+@lru_cache(maxsize=2)
+def salt_words(path: Path = SALT_WORDS) -> frozenset[str]:
+    """Salt, ester and hydrate words that follow an INN in knowledge-base names ("sulfate")."""
+    return frozenset(ln.strip().lower() for ln in path.read_text(encoding="utf-8").splitlines()
+                     if ln.strip() and not ln.lstrip().startswith("#"))
+
+
+def without_salt(canonical: str, salts: frozenset[str]) -> str:
+    """"codeine sulfate" -> "codeine": the INN without salt, ester or hydrate words (one word left)."""
+    words = canonical.lower().split()
+    n = len(words)
+    while n > 1 and words[n - 1] in salts:
+        n -= 1
+    return " ".join(words[:n]) if n == 1 and n < len(words) else canonical.lower()
 
 
 def name_key(name: str) -> str:

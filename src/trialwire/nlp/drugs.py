@@ -27,7 +27,7 @@ from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, IS_STOP, LENGTH, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..kb import US_SUFFIX, DrugKB, load_kb, name_key
+from ..kb import US_SUFFIX, DrugKB, load_kb, name_key, without_salt
 from ..paths import MODELS_DIR
 from .mention import Mention, add_mention, mentions
 from .sentences import doc_text
@@ -116,11 +116,7 @@ class DrugRules:
 
     def inn_of(self, canonical: str) -> str:
         """"codeine sulfate" -> "codeine": the INN without salt, ester or hydrate words."""
-        words = canonical.lower().split()
-        n = len(words)
-        while n > 1 and words[n - 1] in self.salts:
-            n -= 1
-        return " ".join(words[:n]) if n == 1 and n < len(words) else canonical.lower()
+        return without_salt(canonical, self.salts)
 
     def stem_of(self, word: str) -> str | None:
         low = word.lower()
@@ -210,10 +206,25 @@ class DrugMatcher:
                 i += 1
         return found
 
+    def spelled_out_otherwise(self, doc: Doc) -> set[str]:
+        """Short forms the document spells out as a phrase that names no drug or chemical ("posterior
+        reversible encephalopathy syndrome (PRES)"): a drug name they share with the KB is not that drug
+        there. "2-mercaptoethane sulfonate (Mesna)" stays mesna."""
+        out = set()
+        chemicals = [(m.start_char, m.end_char) for m in mentions(doc, "CHEMICAL")]
+        for a in getattr(doc._, "abbreviations", None) or []:
+            lf = a._.long_form
+            words = [lf.text, *re.findall(r"[A-Za-z][\w-]{3,}", lf.text)]
+            if re.search(r"\b[a-z]{4,}\b", lf.text) and not any(self.kb.resolve(w) for w in words) \
+                    and not any(s < lf.end_char and lf.start_char < e for s, e in chemicals):
+                out.add(a.text)  # neither the KB nor the NER model reads the phrase as a chemical
+        return out
+
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         taken: list[tuple[int, int]] = []
         drugs: list[Mention] = []
+        spelled_out = self.spelled_out_otherwise(doc)
         for s, e, entry in self.kb_matches(doc):
             while e > s and text[e - 1] in "([{™®© ":
                 e -= 1  # a token "Neulasta(®" (from "Neulasta(®), Amgen"): the name ends before the bracket
@@ -221,6 +232,8 @@ class DrugMatcher:
             atype = entry.alias_type(surface) or "synonym"
             if surface.islower() and (len(surface) <= 4 or atype == "brand"):
                 continue  # brands are printed capitalised: "dermatite atopica" is not the brand Atopica
+            if surface in spelled_out:
+                continue  # "posterior reversible encephalopathy syndrome (PRES)": not the brand Pres
             if atype == "official" and name_key(surface) != name_key(entry.canonical_name):
                 atype = "suffixed"  # the US suffixed form of the INN (lebrikizumab-lbkz)
             inn = self.rules.inn_of(entry.canonical_name)

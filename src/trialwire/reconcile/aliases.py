@@ -2,7 +2,8 @@
 sentence an analyst can read, its sources and the similarity to the nearest known name.
 
 Order of rules (first that applies):
-  in_kb                 the knowledge base (FDA UNII / DrugBank names) lists it for the drug -> confirmed
+  in_kb                 the knowledge base (FDA UNII / DrugBank names) lists it for the drug, or
+                        for a salt or ester form of it (Adriamycin: doxorubicin hydrochloride) -> confirmed
   near_miss_spelling    not in the knowledge base and within `near_miss_similarity` of a known
                         name (rocantinlimab ~ rocatinlimab)                               -> unverified
   authoritative_source  a registry, journal, regulator or company source asserts it       -> confirmed
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from ..kb import salt_words, without_salt
 from .corpus import Corpus, key
 
 US_SUFFIXED = re.compile(r"^[a-z]+-[a-z]{4}$")
@@ -75,6 +77,7 @@ def verdicts(corpus: Corpus) -> list[AliasVerdict]:
     near = float(model.setting("aliases", "near_miss_similarity", 80))
     min_cred = float(model.setting("aliases", "min_corroborating_credibility", 0.3))
     weak = float(model.setting("aliases", "weak_confidence", 0.5))
+    salts = salt_words()
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in corpus.facts["drug_aliases"]:
         if r.get("drug") and r.get("alias") and key(r["alias"]) != key(r["drug"]):
@@ -94,6 +97,12 @@ def verdicts(corpus: Corpus) -> list[AliasVerdict]:
         # listed exactly among the concept's names (a resolver's suffix rule alone is not a listing:
         # "glucagon-like" is not a suffixed name of glucagon)
         in_kb = bool(entry) and key(alias) in {key(n) for n in known}
+        # a name the KB lists for a salt form of the drug ("Adriamycin" under doxorubicin hydrochloride,
+        # "imatinib mesylate" itself) names the same substance
+        salt_form = None if in_kb or not entry else kb.resolve(alias)
+        if salt_form and (salt_form.concept_id == entry.concept_id
+                          or key(without_salt(salt_form.canonical_name, salts)) != key(drug)):
+            salt_form = None
         kind = entry.alias_type(alias) if entry else None
         authoritative = [d for d in strong_docs if model.is_authoritative(d.source_type)
                          and not set(d.signals) & LOW_SIGNALS]
@@ -106,6 +115,11 @@ def verdicts(corpus: Corpus) -> list[AliasVerdict]:
             status, code = "confirmed", "in_kb"
             reason = (f"'{alias}' is listed for {drug} in the FDA UNII / DrugBank names"
                       f"{f' as a {kind} name' if kind and kind != 'official' else ''}; used by {_describe(docs)}.")
+        elif salt_form:
+            nk, sim = alias, 100.0
+            status, code = "confirmed", "in_kb"
+            reason = (f"'{alias}' is listed in the FDA UNII / DrugBank names for {salt_form.canonical_name}, "
+                      f"a salt or ester form of {drug}; used by {_describe(docs)}.")
         elif sim is not None and sim >= near and not suffixed and sim < 100:
             status, code = "unverified", "near_miss_spelling"
             reason = (f"'{alias}' is not a known name of {drug} but is a near-miss spelling of '{nk}' "
