@@ -132,19 +132,19 @@ def test_a_spread_is_not_a_dose_and_a_flow_is_not_a_volume_dose(nlp):
     """Abstracts report doses as mean +/- SD and measure flows in ml per second: the SD is not a
     dose, the mean takes the unit printed after the SD, a measured volume with its spread is no
     dose at all, and a flow rate is not a dose of the drug named next to it."""
-    text = ("Patients were randomized to once-daily morphine (mean 238 +/- 319 mg q24h) or twice-daily "
-            "morphine (mean 119 +/- 159 mg q12h). The mean tamoxifen dose was 20 mg ± 5 mg daily.\n"
+    text = ("Slow-release morphine was taken once a day (mean 240 +/- 95 mg) or twice a day by other "
+            "patients (mean 120 +/- 60 mg). The mean tamoxifen dose was 20 mg ± 5 mg daily.\n"
             "Men on silodosin with a peak urinary flow of 4 to 15 ml per second were eligible. Saline ran at "
             "10 ml/min before bisoprolol, and stroke volume under bisoprolol was 82 ± 12 ml.")
     got = {(drug, amount, unit) for drug, amount, unit, _, _ in doses(nlp, text)}
-    assert got == {("morphine", 238.0, "mg"), ("morphine", 119.0, "mg"), ("tamoxifen", 20.0, "mg")}
+    assert got == {("morphine", 240.0, "mg"), ("morphine", 120.0, "mg"), ("tamoxifen", 20.0, "mg")}
 
 
 def test_the_drug_a_vocabulary_lists_twice_is_still_a_drug(nlp):
     """UNII names zoledronic acid and DrugBank lists it again as an alias of "zoledronic acid
     anhydrous": the name resolves to the concept it names, and the dose goes to it rather than
     to another drug in the sentence."""
-    text = ("Patients received 4 mg of intravenous zoledronic acid every 12 weeks after a year of pamidronate.")
+    text = ("After a year on pamidronate, the women were given 4 mg of zoledronic acid by infusion every 12 weeks.")
     got = {(drug, amount, unit) for drug, amount, unit, _, _ in doses(nlp, text)}
     assert got == {("zoledronic acid", 4.0, "mg")}
 
@@ -152,7 +152,7 @@ def test_the_drug_a_vocabulary_lists_twice_is_still_a_drug(nlp):
 def test_alternative_schedules_and_a_maintenance_step(nlp):
     """"Every 4 or every 12 weeks" and "every 4 weeks or every 8 weeks" offer one dose two schedules; a
     schedule the text adds "after that" continues the dose before it and is not the loading dose's."""
-    text = ("Patients received 4 mg of intravenous zoledronic acid every 4 or every 12 weeks. "
+    text = ("Zoledronic acid 4 mg was infused every 4 or every 12 weeks, depending on the arm. "
             "Rocatinlimab 300 mg was injected every 4 weeks or every 8 weeks.\n"
             "Lebrikizumab starts with 500 mg at weeks 0 and 2, then 250 mg every two weeks until week 16, "
             "and every four weeks after that.")

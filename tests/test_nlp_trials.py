@@ -160,10 +160,10 @@ def test_abstract_headings_molecules_and_lab_values_are_not_trials(nlp):
     text = ("OBJECTIVE To compare two exercise programmes after surgery.\n"
             "DESIGN Randomised, double-blind, placebo-controlled trial.\n"
             "SETTING Twelve outpatient clinics.\n"
-            "METHODS Serum IGFBP-1, IGFBP-2 and IGFBP-3 were measured by ELISA, and the expression of "
-            "VEGFR-2 and GLUT-1 was scored by immunohistochemistry. Rats received CaCl2 or NaHCO3, and a "
-            "PaCO2 of 4.8 kPa was kept. Mutations in the PAX6 gene result in aniridia. The transcription factors "
-            "FOXC1 and FOXC2 results in eye defects. Data were analysed with statistical software SPSS-21.\n"
+            "METHODS Serum IGFBP-1, IGFBP-4 and IGFBP-3 were quantified by immunoassay, and the expression "
+            "of VEGFR-2 and GLUT-1 was graded on tissue sections. Rats were given CaCl2 or NaHCO3, with PaCO2 "
+            "kept near 5 kPa. A faulty PAX6 gene causes aniridia, and the transcription factor genes "
+            "FOXC1 and FOXC2 shape the eye. Statistics were run in statistical software SPSS-21.\n"
             "TRIAL REGISTRATION NTR2405.")
     assert trials(nlp, text) == set()
 
