@@ -220,7 +220,7 @@ CONFLICTS = corpus("conflicts", "Disagreements between sources about one (subjec
 ])
 
 TRIAL_REGISTRY = corpus("trial_registry", "Resolved trials across all documents: one row per trial identity.", [
-    col("trial_key", STR, "NCT id when known, else the normalised name, else (a trial given by other registry ids only) its first registry id.", nullable=False),
+    col("trial_key", STR, "NCT id when known, else the normalised name, else (a trial given by other registry ids only) its alphabetically first registry id.", nullable=False),
     col("nct_id", STR, "ClinicalTrials.gov id."),
     col("registry_ids", STR_LIST, "Every registry id linked to this trial by any document, as in trials.registry_ids."),
     col("name", STR, "Longest name form seen."),
