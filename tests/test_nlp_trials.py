@@ -217,3 +217,9 @@ def test_a_brand_that_the_text_spells_out_as_something_else_is_no_drug(nlp):
     recs = doc_to_records(nlp("Pegylated liposomal doxorubicin (PLD) was given every four weeks; PLD caused "
                               "hand-foot syndrome in some women."), "t")
     assert "doxorubicin" in {r.drug for r in recs if r.table == "drugs"}
+
+
+def test_methods_written_before_study_are_not_trials(nlp):
+    text = ("FISH studies located the deletion, an fMRI study mapped the response, and nerve conduction "
+            "studies (NCS) were normal. The FIRE-2 study compared two doses.")
+    assert {t for t, _, _ in trials(nlp, text)} == {"FIRE-2"}
