@@ -74,7 +74,7 @@ def kept_drugs(doc: Doc, index: SentenceIndex) -> dict[str, list[Mention]]:
 def drug_records(doc: Doc, index: SentenceIndex, doc_id: str) -> list[Record]:
     kb = load_kb()
     out: list[Record] = []
-    # "The Expanded Clinical Evaluation of Lovastatin (EXCEL) Study": the bracketed name is the trial's
+    # "the Wider Use of Statins in Adults and Lovastatin (WUSAL) Study": the bracketed name is the trial's
     trial_names = {name_key(m.text) for m in mentions(doc, "TRIAL_NAME")}
     for drug, ms in kept_drugs(doc, index).items():
         ms = sorted(ms, key=lambda m: m.start_char)
