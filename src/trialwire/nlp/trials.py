@@ -467,7 +467,7 @@ def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
     linked: set[int] = set()
     link_after = re.compile(rf"[^\S\n]*(?:(?:{finder.mod})[^\S\n,]+){{0,5}}(?:{finder.kw})[^\S\n]*[(\[][^()\[\]]{{0,40}}", re.I)
     for k, m in enumerate(ids):
-        reg = (m.data or {}).get("registry", "nct")
+        reg = _registry(m)
         for c in tc:
             gap_after = text[c.end:m.start_char]
             gap_before = text[m.end_char:c.start] if c.start >= m.end_char else None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Callable
 
 from ..registries import REGISTRY_NAMES
 from .aliases import AliasVerdict
@@ -88,17 +89,10 @@ def phase_claims(trials: TrialIndex) -> list[Claim]:
 def nct_rows(corpus: Corpus, trials: TrialIndex) -> list[ConflictRow]:
     rows = []
     for ident, links, best in trials.nct_conflicts:
-        claims = [Claim(ident.label, "nct_id", "", nct, nct, ev.doc_id, ev.quote) for nct, evs in links.items()
-                  for ev in evs]
-        if len({c.doc_id for c in claims}) < 2:
-            continue
-        values = claim_values(claims, corpus)
-        rows.append(ConflictRow(
-            ident.label, "nct_id", "", "conflict", values, best,
+        rows += _link_row(corpus, ident.label, "nct_id", "", links, best, lambda values: (
             f"Sources link '{ident.label}' to {len(links)} different NCT ids; the trial is not merged with "
             f"the other id. {best} has the strongest support ({support_text(values, best)}); the other "
-            f"link{'s are' if len(links) > 2 else ' is'} kept as evidence of an inconsistent page.",
-            sorted({c.doc_id for c in claims})))
+            f"link{'s are' if len(links) > 2 else ' is'} kept as evidence of an inconsistent page."))
     return rows
 
 
@@ -107,19 +101,24 @@ def registry_id_rows(corpus: Corpus, trials: TrialIndex) -> list[ConflictRow]:
     an `other` conflict, resolved and kept apart as NCT ids are (TrialIndex._join_registry_ids)."""
     rows = []
     for ident, registry, links, best in trials.id_conflicts:
-        claims = [Claim(ident.label, "other", registry, i, i, ev.doc_id, ev.quote) for i, evs in links.items()
-                  for ev in evs]
-        if len({c.doc_id for c in claims}) < 2:
-            continue
-        values = claim_values(claims, corpus)
         name = REGISTRY_NAMES.get(registry, registry)
-        rows.append(ConflictRow(
-            ident.label, "other", registry, "conflict", values, best,
+        rows += _link_row(corpus, ident.label, "other", registry, links, best, lambda values: (
             f"Sources give '{ident.label}' {len(links)} different {name} ids; a trial has one. {best} has the "
             f"strongest support ({support_text(values, best)}) and is the id that joins other pages' mentions "
-            f"of it; the other{'s are' if len(links) > 2 else ' is'} kept as evidence of an inconsistent page.",
-            sorted({c.doc_id for c in claims})))
+            f"of it; the other{'s are' if len(links) > 2 else ' is'} kept as evidence of an inconsistent page."))
     return rows
+
+
+def _link_row(corpus: Corpus, subject: str, attribute: str, facet: str, links: dict[str, list],
+              best: str, resolution: Callable[[list[dict]], str]) -> list[ConflictRow]:
+    """The conflict row of a trial linked to several ids of one registry (LinkEvidence per id), when
+    at least two documents give them; else none."""
+    claims = [Claim(subject, attribute, facet, i, i, ev.doc_id, ev.quote) for i, evs in links.items() for ev in evs]
+    if len({c.doc_id for c in claims}) < 2:
+        return []
+    values = claim_values(claims, corpus)
+    return [ConflictRow(subject, attribute, facet, "conflict", values, best, resolution(values),
+                        sorted({c.doc_id for c in claims}))]
 
 
 def dose_claims(corpus: Corpus, trials: TrialIndex) -> list[Claim]:

@@ -24,7 +24,7 @@ from .corpus import Corpus, key
 @dataclass
 class LinkEvidence:
     name: str | None
-    nct_id: str  # or, for a link to another registry, that registry's id
+    linked_id: str  # the NCT id, or another registry's id
     doc_id: str
     quote: str | None
     credibility: float
@@ -84,13 +84,23 @@ def _other_ids(row: dict) -> list[str]:
     return [i for i in row.get("registry_ids") or [] if i.upper() != nct]
 
 
-def _nodes(row: dict) -> list[str]:
-    """A row's union-find nodes: its names' keys, then its other registry ids (marked, so no id
-    can be taken for a name)."""
-    return [key(n) for n in _names(row)] + [ID_NODE + key(i) for i in _other_ids(row)]
+def _anchor(row: dict) -> str | None:
+    """The union-find node a row hangs on: its first name's key, else its first other registry id
+    (marked, so no id can be taken for a name); None for a row with neither."""
+    names, ids = _names(row), _other_ids(row)
+    return key(names[0]) if names else (ID_NODE + key(ids[0]) if ids else None)
 
 
 ID_NODE = "#"
+
+
+@dataclass
+class RegistryLinks:
+    """What joining the ids of other registries found, per name group (its root before the join)."""
+    ids_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # id node -> printed ids
+    kept: dict[str, list[LinkEvidence]] = field(default_factory=lambda: defaultdict(list))
+    rejected: dict[str, list[LinkEvidence]] = field(default_factory=lambda: defaultdict(list))
+    conflicts: list[tuple[str, str, dict[str, list[LinkEvidence]], str]] = field(default_factory=list)
 
 
 class TrialIndex:
@@ -101,10 +111,8 @@ class TrialIndex:
         self.trials: list[TrialIdentity] = []
         self.by_key: dict[str, TrialIdentity] = {}
         self.nct_conflicts: list[tuple[TrialIdentity, dict[str, list[LinkEvidence]], str]] = []
-        # per name group: links to ids of other registries, kept and rejected; (group, registry, links, best)
-        self.id_links: dict[str, list[LinkEvidence]] = defaultdict(list)
-        self.rejected_id_links: dict[str, list[LinkEvidence]] = defaultdict(list)
-        self.id_conflicts: list = []
+        # one trial given two ids of one registry: (trial, registry, links per id, best-supported id)
+        self.id_conflicts: list[tuple[TrialIdentity, str, dict[str, list[LinkEvidence]], str]] = []
         self._build(corpus.facts["trials"])
 
     # ---- construction -----------------------------------------------------------------
@@ -116,14 +124,15 @@ class TrialIndex:
                 printed[key(n)][n.strip()] += 1
                 uf.union(key(n), key(names[0]))
         self._join_suffixes(uf, list(printed))
-        ids_of = self._join_registry_ids(uf, rows)
+        joined = self._join_registry_ids(uf, rows)
+        ids_of = joined.ids_of
         # NCT links per group
         group_links: dict[str, dict[str, list[LinkEvidence]]] = defaultdict(lambda: defaultdict(list))
         for row in rows:
             nct = (row.get("nct_id") or "").upper() or None
-            nodes = _nodes(row)
-            if nct and nodes:
-                group_links[uf.find(nodes[0])][nct].append(self._evidence(row, nct))
+            anchor = _anchor(row)
+            if nct and anchor:
+                group_links[uf.find(anchor)][nct].append(self._evidence(row, nct))
         group_nct: dict[str, str] = {}
         rejected: dict[str, list[LinkEvidence]] = defaultdict(list)
         for group, links in group_links.items():
@@ -159,22 +168,22 @@ class TrialIndex:
             for i in printed_ids:
                 self.by_key.setdefault(key(i), ident)
         for row in rows:
-            nodes = _nodes(row)
+            anchor = _anchor(row)
             nct = (row.get("nct_id") or "").upper() or None
-            if nodes:
-                ident = ident_of_group[uf.find(nodes[0])]
+            if anchor:
+                ident = ident_of_group[uf.find(anchor)]
             elif nct:
                 ident = self._get_nct(nct)
             else:
                 continue
             ident.rows.append(row)
             ident.doc_ids.add(row["doc_id"])
-        for group, evs in self.id_links.items():
+        for group, evs in joined.kept.items():
             ident_of_group[uf.find(group)].id_links.extend(evs)
-        for group, evs in self.rejected_id_links.items():
+        for group, evs in joined.rejected.items():
             ident_of_group[uf.find(group)].rejected_id_links.extend(evs)
         self.id_conflicts = [(ident_of_group[uf.find(g)], registry, links, best)
-                             for g, registry, links, best in self.id_conflicts]
+                             for g, registry, links, best in joined.conflicts]
         for ident in self.trials:
             ident.names = _dedupe_printed(ident.names)
         self.nct_conflicts = [
@@ -182,11 +191,11 @@ class TrialIndex:
             for g, links in ((g, group_links[g]) for g in group_links) if len(links) > 1
             for best in [group_nct[g]]]
 
-    def _join_registry_ids(self, uf: UnionFind, rows: list[dict]) -> dict[str, set[str]]:
+    def _join_registry_ids(self, uf: UnionFind, rows: list[dict]) -> RegistryLinks:
         """Joins each name group with its ids of other registries, and the ids an id-only row gives
         together. Where one group is given two ids of one registry, the best-supported joins it and the
         others are kept as rejected evidence (an `other` conflict), as for NCT ids: one wrong page does
-        not merge two trials. Returns the printed ids of each joined id node."""
+        not merge two trials."""
         links: dict[str, dict[str, dict[str, list[LinkEvidence]]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(list)))
         row_groups = [uf.find(key(_names(row)[0])) if _names(row) else None for row in rows]
@@ -194,26 +203,25 @@ class TrialIndex:
             if group is not None:
                 for i in _other_ids(row):
                     links[group][registry_of(i)][i].append(self._evidence(row, i))
-        rejected: set[tuple[str, str]] = set()
+        out, rejected = RegistryLinks(), set()
         for group, registries in links.items():
             for registry, by_id in registries.items():
                 best = max(by_id, key=lambda i: (self._support(by_id[i]), len(by_id[i]), i))
-                self.id_links[group].extend(by_id[best])
+                out.kept[group].extend(by_id[best])
                 for i, evs in by_id.items():
                     if i != best:
                         rejected.add((group, i))
-                        self.rejected_id_links[group].extend(evs)
+                        out.rejected[group].extend(evs)
                 if len(by_id) > 1:
-                    self.id_conflicts.append((group, registry, dict(by_id), best))
-        ids_of: dict[str, set[str]] = defaultdict(set)
+                    out.conflicts.append((group, registry, dict(by_id), best))
         for row, group in zip(rows, row_groups):
             ids = [i for i in _other_ids(row) if (group, i) not in rejected]
             nodes = [group] * (group is not None) + [ID_NODE + key(i) for i in ids]
             for i in ids:
-                ids_of[ID_NODE + key(i)].add(i)
+                out.ids_of[ID_NODE + key(i)].add(i)
             for node in nodes:
                 uf.union(node, nodes[0])
-        return ids_of
+        return out
 
     def _evidence(self, row: dict, linked_id: str) -> LinkEvidence:
         doc = self.corpus.doc(row["doc_id"])
@@ -292,14 +300,14 @@ class TrialIndex:
                     drugs[r["drug"]] += w
                 elif self.corpus.main_drug.get(r["doc_id"]):
                     drugs[self.corpus.main_drug[r["doc_id"]]] += w * 0.5
-            evidence = [{"name": e.name, "nct_id": e.nct_id, "doc_id": e.doc_id, "quote": e.quote,
+            evidence = [{"name": e.name, "nct_id": e.linked_id, "doc_id": e.doc_id, "quote": e.quote,
                          "status": "linked"} for e in t.links]
-            evidence += [{"name": e.name, "nct_id": e.nct_id, "doc_id": e.doc_id, "quote": e.quote,
+            evidence += [{"name": e.name, "nct_id": e.linked_id, "doc_id": e.doc_id, "quote": e.quote,
                           "status": "rejected (conflicting NCT id)"} for e in t.rejected_links]
-            evidence += [{"name": e.name, "registry_id": e.nct_id, "doc_id": e.doc_id, "quote": e.quote,
+            evidence += [{"name": e.name, "registry_id": e.linked_id, "doc_id": e.doc_id, "quote": e.quote,
                           "status": "linked"} for e in t.id_links]
-            evidence += [{"name": e.name, "registry_id": e.nct_id, "doc_id": e.doc_id, "quote": e.quote,
-                          "status": f"rejected (conflicting {REGISTRY_NAMES.get(registry_of(e.nct_id), 'registry')} id)"}
+            evidence += [{"name": e.name, "registry_id": e.linked_id, "doc_id": e.doc_id, "quote": e.quote,
+                          "status": f"rejected (conflicting {REGISTRY_NAMES.get(registry_of(e.linked_id), 'registry')} id)"}
                          for e in t.rejected_id_links]
             out.append({
                 "trial_key": t.trial_key, "nct_id": t.nct_id, "registry_ids": t.registry_ids,

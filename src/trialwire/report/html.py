@@ -108,7 +108,7 @@ def _trials(view: dict, trials: list[dict]) -> str:
     body = []
     for t in trials:
         ev = "".join(
-            f'<li>{esc(g["name"])} &rarr; <b>{esc(g["nct_id"])}</b> ({esc(g["status"])}, {g["documents"]:,} document(s))'
+            f'<li>{esc(g["name"])} &rarr; <b>{esc(g["linked_id"])}</b> ({esc(g["status"])}, {g["documents"]:,} document(s))'
             + "".join(f'<div>{_doc_line(view, e.get("doc_id") or "")}<blockquote>{esc(e.get("quote"))}</blockquote></div>'
                       for e in g["shown"])
             + _more(g["more"], "quotes") + "</li>"

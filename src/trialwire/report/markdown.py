@@ -51,7 +51,7 @@ def _trials(view: dict, trials: list[dict]) -> list[str]:
         lines.append(f"- **{md(trial_label(t))}** {md(', '.join(registry_ids(t)) or 'no registry id')}, phase {md(t.get('phase'))}, "
                      f"enrolled {md(t.get('enrolled'))}; names: {md(', '.join(t.get('names') or []))}")
         for g in t.get("links") or []:
-            lines.append(f"  - {md(g['name'])} -> {md(g['nct_id'])} ({md(g['status'])}, {g['documents']:,} document(s))"
+            lines.append(f"  - {md(g['name'])} -> {md(g['linked_id'])} ({md(g['status'])}, {g['documents']:,} document(s))"
                          + _more(g["more"], "quotes"))
             lines += [f"    - > {md(e.get('quote'))} — {_doc(view, e.get('doc_id') or '')}" for e in g["shown"]]
     return lines

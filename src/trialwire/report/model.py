@@ -86,11 +86,11 @@ def _link_groups(evidence: list[dict], docs: dict[str, dict]) -> list[dict]:
     for e in evidence:
         groups[(e.get("name"), e.get("nct_id") or e.get("registry_id"), e.get("status"))].append(e)
     out = []
-    for (name, nct, status), items in groups.items():
+    for (name, linked, status), items in groups.items():
         ranked = most_credible_first(items, docs)
-        out.append({"name": name, "nct_id": nct, "status": status, "documents": len({e.get("doc_id") for e in items}),
+        out.append({"name": name, "linked_id": linked, "status": status, "documents": len({e.get("doc_id") for e in items}),
                     "shown": ranked[:QUOTES_PER_LINK], "more": len(ranked[QUOTES_PER_LINK:])})
-    out.sort(key=lambda g: (_LINK_ORDER.get(g["status"], 0), -g["documents"], str(g["name"]), str(g["nct_id"])))
+    out.sort(key=lambda g: (_LINK_ORDER.get(g["status"], 0), -g["documents"], str(g["name"]), str(g["linked_id"])))
     return out
 
 

@@ -7,7 +7,7 @@ answered 304, NotModified; nothing raises.
 
 Conditional requests: given the validators (ETag, Last-Modified) a previous run stored for a URL
 whose bytes the store still holds, the first request sends If-None-Match / If-Modified-Since, and
-a 304 costs no body. The caller decides which URLs qualify (ingest.usable_validators).
+a 304 costs no body. The caller decides which URLs qualify (sources.validators.usable).
 """
 from __future__ import annotations
 
