@@ -223,3 +223,37 @@ def test_methods_written_before_study_are_not_trials(nlp):
     text = ("FISH studies located the deletion, an fMRI study mapped the response, and nerve conduction "
             "studies (NCS) were normal. The FIRE-2 study compared two doses.")
     assert {t for t, _, _ in trials(nlp, text)} == {"FIRE-2"}
+
+
+def test_groups_registers_and_organisations_are_not_trials(nlp):
+    """A cooperative group runs trials but is none ("AIDS Clinical Trials Group Protocol 320"), nor is a
+    short form the text spells out as a group, register or organisation, even with a trial word after it;
+    the group's numbered trial and a trial of its own name stay trials."""
+    text = ("The AIDS Clinical Trials Group Protocol 320 compared three drugs. Patients came from two Southwest "
+            "Oncology Group (SWOG) trials and the Cochrane Central Register of Controlled Trials (CENTRAL) was "
+            "searched. The STRIDE-4 trial was run by the group.")
+    assert {t for t, _, _ in trials(nlp, text)} == {"STRIDE-4"}
+    text = "Women enrolled in the Breast Exercise and Walking Evaluation (BREWE) trial walked daily."
+    assert {t for t, _, _ in trials(nlp, text)} == {"BREWE"}
+
+
+def test_shapes_the_text_uses_as_molecules_scales_or_arms_are_not_trials(nlp):
+    """A trial-like shape taken for its shape alone (PARP-1, VEGFR-2, QoR-15) is no trial when the same
+    document marks it as a gene, receptor, questionnaire or arm anywhere; a plural acronym (SREs) never
+    is; a trial word after it still makes a name a trial."""
+    text = ("Knockout of PARP-1 protected the heart. PARP-1+/+ mice lost weight. Recovery was rated with the "
+            "QoR-15 questionnaire, and QoR-15 totals rose by day 2. Patients in the IORT-EBRT group did well; "
+            "IORT-EBRT was given once. Fewer on-study SREs were seen. The KESTREL-3 trial enrolled 400 women.")
+    assert {t for t, _, _ in trials(nlp, text)} == {"KESTREL-3"}
+
+
+def test_trial_words_used_otherwise_do_not_name_trials(nlp):
+    """"on-study SRE" is an event during a study, "decided to trial SFG" a verb, "In this study, PEI
+    helped" a clause and "on study (SRE rate)" a bracketed measure: none names a trial. "a phase 3
+    trial, ORCA 2, compared" and names the pattern leaves short inside "trial (...)" still do."""
+    text = ("Time to first on-study SRE was longer. The team decided to trial SFG in one patient. In this "
+            "study, PEI improved knowledge. The rate of SRE on study (SRE rate) fell.")
+    assert trials(nlp, text) == set()
+    text = ("A phase 3 trial, ORCA 2, compared both doses. A randomized trial (GALE-IV D-93) followed, "
+            "and a second trial (TANAGER 101--Breast) is ongoing.")
+    assert {t for t, _, _ in trials(nlp, text)} == {"ORCA 2", "GALE-IV", "TANAGER"}

@@ -15,8 +15,11 @@ later name equal to the last part of a full name is its short form (IGNITE -> RO
 Research abstracts use the same shapes for other things, so some are not names: headings of
 structured abstracts (DESIGN, OBJECTIVE), chemical formulas (CaCl2), genes, proteins and lab
 values that their words mark as such ("IGFBP-3 levels", "expression of VEGFR-2") unless a trial
-word follows, short forms the text spells out as a phrase naming no trial ("a low-fat solid diet
-(LFSD)") unless a trial word follows, and names followed by "arm" or "group".
+word follows (a name taken for its shape alone, anywhere in the document the text so marks it),
+short forms the text spells out as a phrase naming no trial ("a low-fat solid diet (LFSD)") unless
+a trial word follows, short forms spelled out as an organisation, register or database ("Cancer and
+Leukemia Group B (CALGB) trials"), names followed by "arm" or "group" ("AIDS Clinical Trials
+Group"), plural acronyms (SREs), and trial words used otherwise ("on-study SRE", "to trial SFG").
 
 Names are also taken from "X, a phase 3 trial" / "X is a ... study", from Italian or German word
 order ("studio di fase 3 LUCENT-1", "TRAILBLAZER-ALZ-2-Studie"), and a program name with a number
@@ -81,7 +84,13 @@ REGISTERED_AS = re.compile(r"\s*,\s*(?:an?|the)\s+[^.()\n]{0,60}?\b(?:registered
                            r"(?:(?:ClinicalTrials\.gov|the)\s+)?(?:(?:number|identifier|ID)\s+)?", re.I)
 REGISTRY_ID = re.compile(r"^(?:NCT|ISRCTN|jRCT|EudraCT|ChiCTR|ACTRN|DRKS|UMIN)\s?\d|^CTRI/|^\d{4}-\d{6}")
 CLOSING = re.compile(r"^\s*[)\]]")
-ARM_AFTER = re.compile(r"^[\s)\]]*(?:(?:study|trials?|research|oncology|cooperative|collaborative)\s+)*(?:arms?|groups?)\b", re.I)
+ARM_AFTER = re.compile(r"^[\s)\]]*(?:(?:study|trials?|research|oncology|cooperative|collaborative|clinical)\s+)*(?:arms?|groups?)\b", re.I)
+# after a lone name inside "trial (A)": the bracket closes, perhaps after more of the name that the name
+# pattern leaves out ("(GABG-IV D-93)", "(MANTICORE 101--Breast)", "(AVAIL CLS/CRT)") but no lower-case
+# word ("(SRE rate)"), or a list or an id follows
+LIST_GOES_ON = re.compile(r"^(?:[^()\[\]\s]{0,12}(?:\s+[^a-z\s()\[\]][^\s()\[\]]{0,12}){0,2}\s*[)\]]|\s*(?:[;,(\[]|and\b|or\b|$))")
+# what may follow a name given after "trial," ("a third phase 3 trial, ECZTRA 3, tested"): the appositive closes
+APPOSITIVE_CLOSES = re.compile(r"^\s*(?:[,;(\[)\]]|$)")
 PHRASE_WORD = re.compile(r"\b(?!(?:and|the|for|with|from|into)\b)[a-z]{3,}\b")  # a lower-case content word
 # a registry id still inside the bracket another one opened: "(NCT04123456; EudraCT 2019-001234-56)"
 IN_BRACKET = re.compile(r"[(\[][^()\[\]\n]{0,40}$")
@@ -214,13 +223,15 @@ class TrialFinder:
         self.molecule_before = re.compile(rf"\b(?:{alt(r.get('molecule_before', []))})(?:\s+of|\s+the)*[\s(\[]*"
                                           r"(?:[^\s,;()]+\s*(?:,\s*(?:and|or)?|and|or|/)\s*)*$", re.I)
         # "a third phase 3 trial, ECZTRA 3, tested ...": the name may follow the trial word after a comma
-        self.kw_before = re.compile(rf"\b(?:{alt(r.get('keywords_before', []))})\s*,?\s*$", re.I)
+        # not "on-study SREs" (a compound) nor "decided to trial SFG" (the verb)
+        self.kw_before = re.compile(rf"(?<![\w\-])(?<!\bto\s)(?:{alt(r.get('keywords_before', []))})(?P<comma>\s*,)?\s*$", re.I)
         self.phase_before = re.compile(rf"\bphase\s*{PHASE_VALUE}\s+(?:(?:{self.mod})\s+){{0,3}}$", re.I)
         self.list_gap = re.compile(rf"^\s*{paren}(?:,\s*(?:and|or)?|;|and|or|&)\s*-?$", re.I)
         self.list_open = re.compile(rf"(?:{self.kw})\s*[(\[]\s*$", re.I)
         self.naming = re.compile(rf"\b(?:{alt(r['naming_cues'])})\s+$", re.I)
         self.stop_patterns = [re.compile(x) for x in r.get("stop_patterns", [])]
         self.headings = {s.lower() for s in r.get("abstract_headings", [])}
+        self.organisation_heads = set(r.get("organisation_heads", []))
         self.stop = {s.lower() for s in r["stopwords"]} | {s.lower() for s in (extra_stopwords or set())}
         self.pooled = re.compile(alt(r["pooled_cues"]), re.I)
         pop = alt(r["population_words"])
@@ -282,7 +293,7 @@ class TrialFinder:
             k = bisect_right(drug_starts, e - 1)
             if k and drug_ends_max[k - 1] > s:
                 continue  # overlaps a drug name
-            if name.isupper() and len(name) > 3 and s > 0 and text[max(0, s - 40):s].isupper() and "\n" not in text[max(0, s - 40):s]:
+            if name.isupper() and len(name) > 2 and s > 0 and text[max(0, s - 40):s].isupper() and "\n" not in text[max(0, s - 40):s]:
                 continue  # inside an all-caps heading or dateline
             if re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)?[ ]\d{1,2}", name):
                 line_after = text[e:e + 120].split("\n", 1)[0]
@@ -319,7 +330,22 @@ class TrialFinder:
         return {name_key(a.text) for a in getattr(doc._, "abbreviations", None) or []
                 if PHRASE_WORD.search(a._.long_form.text) and not self.trial_word.search(a._.long_form.text)}
 
-    def classify(self, text: str, cands: list[Cand], defined_otherwise: set[str] = frozenset()) -> None:
+    def organisations(self, doc: Doc) -> set[str]:
+        """Short forms the document spells out as an organisation, register or database: the head of
+        the long form (its last word before "of", "on", "in", "for", ...; a trailing letter or number
+        aside) is one ("Cancer and Leukemia Group B (CALGB)", "Cochrane Central Register of Controlled
+        Trials (CENTRAL)"). Their trials are named otherwise (CALGB 9344)."""
+        out = set()
+        for a in getattr(doc._, "abbreviations", None) or []:
+            words = re.split(r"\s+(?:of|on|in|for|to|with|at|from)\s+", a._.long_form.text, maxsplit=1)[0].split()
+            while len(words) > 1 and re.fullmatch(r"[A-Z]|\d+|[IVX]+", words[-1]):
+                words.pop()
+            if words and words[-1] in self.organisation_heads:
+                out.add(name_key(a.text))
+        return out
+
+    def classify(self, text: str, cands: list[Cand], defined_otherwise: set[str] = frozenset(),
+                 organisations: set[str] = frozenset()) -> None:
         # chains of names joined by list separators: "A (x), B (y) and C trials"
         chains: list[list[Cand]] = []
         for c in cands:
@@ -330,6 +356,8 @@ class TrialFinder:
         programs: set[str] = set()
         trials: set[str] = set()
         named_before_trial_word: set[str] = set()
+        marked: set[str] = set()  # names that some occurrence marks as a molecule, scale or arm
+        by_shape: set[str] = set()  # names taken for their shape alone (strong_shape)
         for chain in chains:
             last = chain[-1]
             after = text[last.end:last.end + 160].split("\n", 1)[0]
@@ -345,9 +373,15 @@ class TrialFinder:
             if trial_word_after:
                 named_before_trial_word.update(c.key for c in chain)
             if ARM_AFTER.match(after):
+                marked.update(c.key for c in chain)
                 continue  # "patients in the LFSD arm", "the SGI group": a study arm; "(EORTC) Study Group": a group
-            if trial_word_after or self.list_open.search(before) or self.naming.search(before) \
-                    or self.phase_before.search(before) or self.kw_before.search(before):
+            kw_before = self.kw_before.search(before)
+            if kw_before and kw_before.group("comma") and not APPOSITIVE_CLOSES.match(after):
+                kw_before = None  # "In the current study, PEI improved ...": a clause, not an appositive name
+            # "six trials (ZETA, ETA or THETA among them)"; a lone name only where the bracket closes (not "on study (SRE rate)")
+            list_open = self.list_open.search(before) and (len(chain) > 1 or LIST_GOES_ON.match(after))
+            if trial_word_after or list_open or self.naming.search(before) \
+                    or self.phase_before.search(before) or kw_before:
                 role = "trial"
             elif self.molecule_after.match(after) or self.molecule_before.search(before):
                 pass  # "PD-L1 was measured in the ... trial", "IGFBP-3 levels": only a trial word right after overrides
@@ -360,12 +394,17 @@ class TrialFinder:
                 b = text[max(0, c.start - 40):c.start]
                 if role or REGISTRY_AFTER.match(a) or re.search(r"NCT\s?\d{8}\s*[)\]]?\s*[(\[]\s*$", b):
                     trials.add(c.key)
-                elif strong_shape(c.text) and not chemical_formula(c.text) and not self.molecule_after.match(
-                        text[c.end:c.end + 80].split("\n", 1)[0]) and not self.molecule_before.search(
-                        text[max(0, c.start - 60):c.start].rsplit("\n", 1)[-1]):
-                    trials.add(c.key)
-        # a short form the text spells out as something else is a trial only where a trial word follows it
-        trials -= defined_otherwise - named_before_trial_word
+                elif self.molecule_after.match(text[c.end:c.end + 80].split("\n", 1)[0]) \
+                        or self.molecule_before.search(text[max(0, c.start - 60):c.start].rsplit("\n", 1)[-1]):
+                    marked.add(c.key)
+                elif strong_shape(c.text) and not chemical_formula(c.text):
+                    by_shape.add(c.key)
+        # a name taken for its shape alone is no trial where the document also uses it as a gene, protein,
+        # scale or arm ("PARP-1 suppression ... PARP-1+/+ mice", "the QoR-15 questionnaire ... QoR-15 scores")
+        trials |= by_shape - marked
+        # a short form the text spells out as something else is a trial only where a trial word follows it,
+        # and one it spells out as an organisation never is ("Cancer and Leukemia Group B (CALGB) trials")
+        trials -= (defined_otherwise - named_before_trial_word) | organisations
         trials |= {c.key for c in cands if c.key in getattr(self, "hinted", set())}
         # first parts of hyphenated trial names are programs when they stand alone
         for c in cands:
@@ -451,7 +490,7 @@ def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
                if len(a._.long_form) >= 3]
     cands = [c for c in finder.candidates(doc, starts)
              if not any(s0 <= c.start and c.end <= s1 and (c.start, c.end) != (s0, s1) for s0, s1 in phrases)]
-    finder.classify(text, cands, finder.defined_otherwise(doc))
+    finder.classify(text, cands, finder.defined_otherwise(doc), finder.organisations(doc))
     tc = [c for c in cands if c.role == "trial"]
     infos: dict[str, TrialInfo] = {}
     for c in tc:
