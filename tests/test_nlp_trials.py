@@ -257,3 +257,17 @@ def test_trial_words_used_otherwise_do_not_name_trials(nlp):
     text = ("A phase 3 trial, ORCA 2, compared both doses. A randomized trial (GALE-IV D-93) followed, "
             "and a second trial (TANAGER 101--Breast) is ongoing.")
     assert {t for t, _, _ in trials(nlp, text)} == {"ORCA 2", "GALE-IV", "TANAGER"}
+
+
+def test_weaker_cues_do_not_make_a_trial_of_a_molecule_or_scale(nlp):
+    """A naming cue, an appositive or a keyword before a name are weaker than a trial word after it: they
+    make no trial of a name the document uses as a transporter or questionnaire ("called ZIP14 (IRE)",
+    "the FACT-G, the primary endpoint of the study"), nor does a heading ("BACKGROUND AND STUDY AIM").
+    A trial named next to a molecule's list ("In KESTREL-7, PD-L1 expression ...") stays one."""
+    text = ("Expression of the zinc transporter (ZIP14) rose. One transcript, called ZIP14 (IRE), doubled. "
+            "Patients filled in the Functional Assessment of Cancer Therapy-General (FACT-G) questionnaire; "
+            "the FACT-G, the primary endpoint of the study, did not change.")
+    assert trials(nlp, text) == set()
+    assert trials(nlp, "BACKGROUND AND STUDY AIM Endoscopists learn the technique over years.") == set()
+    text = "In KESTREL-7, PD-L1 expression of 1% or more was required. KESTREL-7 enrolled 1,100 adults."
+    assert {t for t, _, _ in trials(nlp, text)} == {"KESTREL-7"}

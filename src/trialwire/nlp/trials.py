@@ -15,11 +15,13 @@ later name equal to the last part of a full name is its short form (IGNITE -> RO
 Research abstracts use the same shapes for other things, so some are not names: headings of
 structured abstracts (DESIGN, OBJECTIVE), chemical formulas (CaCl2), genes, proteins and lab
 values that their words mark as such ("IGFBP-3 levels", "expression of VEGFR-2") unless a trial
-word follows (a name taken for its shape alone, anywhere in the document the text so marks it),
+word follows (where the document so marks a name anywhere, only a trial word, a phase or a registry
+id makes it a trial, not a naming cue, a list, an appositive or its shape),
 short forms the text spells out as a phrase naming no trial ("a low-fat solid diet (LFSD)") unless
 a trial word follows, short forms spelled out as an organisation, register or database ("Cancer and
 Leukemia Group B (CALGB) trials"), names followed by "arm" or "group" ("AIDS Clinical Trials
-Group"), plural acronyms (SREs), and trial words used otherwise ("on-study SRE", "to trial SFG").
+Group"), plural acronyms (SREs), and trial words used otherwise ("on-study SRE", "to trial SFG",
+the heading "STUDY AIM").
 
 Names are also taken from "X, a phase 3 trial" / "X is a ... study", from Italian or German word
 order ("studio di fase 3 LUCENT-1", "TRAILBLAZER-ALZ-2-Studie"), and a program name with a number
@@ -220,6 +222,7 @@ class TrialFinder:
         # a trial-like shape that the words around it make a gene, protein, lab value or tool instead
         # ("IGFBP-3 were measured", "expression of VEGFR-2", "using SPSS-21"): only a trial word overrides
         self.molecule_after = re.compile(rf"^(?:\s*(?:,\s*(?:and|or)?|and|or|/)\s*[\w\-]+)*\s*(?:{alt(r.get('molecule_after', []))})\b", re.I)
+        self.molecule_next = re.compile(rf"[^\S\n]*[)\]]?[^\S\n]*(?:{alt(r.get('molecule_after', []))})\b", re.I)
         self.molecule_before = re.compile(rf"\b(?:{alt(r.get('molecule_before', []))})(?:\s+of|\s+the)*[\s(\[]*"
                                           r"(?:[^\s,;()]+\s*(?:,\s*(?:and|or)?|and|or|/)\s*)*$", re.I)
         # "a third phase 3 trial, ECZTRA 3, tested ...": the name may follow the trial word after a comma
@@ -354,10 +357,13 @@ class TrialFinder:
             else:
                 chains.append([c])
         programs: set[str] = set()
-        trials: set[str] = set()
+        trials: set[str] = set()  # a trial word right after, a phase right before or a registry id next to it
+        likely: set[str] = set()  # other cues (naming, lists, appositives) or the shape alone (strong_shape)
         named_before_trial_word: set[str] = set()
-        marked: set[str] = set()  # names that some occurrence marks as a molecule, scale or arm
-        by_shape: set[str] = set()  # names taken for their shape alone (strong_shape)
+        # names the document also uses as a molecule, scale or arm: "PARP-1 suppression", "the QoR-15
+        # questionnaire", "divalent metal transporter (DMT1)", "the IORT-EBRT group"
+        marked = {c.key for c in cands if self.molecule_next.match(text, c.end) or self.molecule_before.search(
+            text[max(0, c.start - 60):c.start].rsplit("\n", 1)[-1])}
         for chain in chains:
             last = chain[-1]
             after = text[last.end:last.end + 160].split("\n", 1)[0]
@@ -378,30 +384,35 @@ class TrialFinder:
             kw_before = self.kw_before.search(before)
             if kw_before and kw_before.group("comma") and not APPOSITIVE_CLOSES.match(after):
                 kw_before = None  # "In the current study, PEI improved ...": a clause, not an appositive name
+            if kw_before and kw_before.group(0).strip(" ,").isupper() and last.text.isupper():
+                kw_before = None  # "BACKGROUND AND STUDY AIM": a heading
             # "six trials (ZETA, ETA or THETA among them)"; a lone name only where the bracket closes (not "on study (SRE rate)")
             list_open = self.list_open.search(before) and (len(chain) > 1 or LIST_GOES_ON.match(after))
-            if trial_word_after or list_open or self.naming.search(before) \
-                    or self.phase_before.search(before) or kw_before:
+            if trial_word_after or self.phase_before.search(before):
                 role = "trial"
+            elif list_open or self.naming.search(before) or kw_before:
+                role = "likely"
             elif self.molecule_after.match(after) or self.molecule_before.search(before):
                 pass  # "PD-L1 was measured in the ... trial", "IGFBP-3 levels": only a trial word right after overrides
             elif self.appositive.match(after) or self.is_a.match(after):
-                role = "trial"
+                role = "likely"
             elif self.weak_after.match(after) and any(re.search(r"[\d\-]", c.text) for c in chain):
-                role = "trial"
+                role = "likely"
             for c in chain:
                 a = text[c.end:c.end + 60]
                 b = text[max(0, c.start - 40):c.start]
-                if role or REGISTRY_AFTER.match(a) or re.search(r"NCT\s?\d{8}\s*[)\]]?\s*[(\[]\s*$", b):
+                if role == "trial" or REGISTRY_AFTER.match(a) or re.search(r"NCT\s?\d{8}\s*[)\]]?\s*[(\[]\s*$", b):
                     trials.add(c.key)
-                elif self.molecule_after.match(text[c.end:c.end + 80].split("\n", 1)[0]) \
-                        or self.molecule_before.search(text[max(0, c.start - 60):c.start].rsplit("\n", 1)[-1]):
-                    marked.add(c.key)
-                elif strong_shape(c.text) and not chemical_formula(c.text):
-                    by_shape.add(c.key)
-        # a name taken for its shape alone is no trial where the document also uses it as a gene, protein,
-        # scale or arm ("PARP-1 suppression ... PARP-1+/+ mice", "the QoR-15 questionnaire ... QoR-15 scores")
-        trials |= by_shape - marked
+                elif role == "likely":
+                    likely.add(c.key)
+                elif strong_shape(c.text) and not chemical_formula(c.text) and not self.molecule_after.match(
+                        text[c.end:c.end + 80].split("\n", 1)[0]) and not self.molecule_before.search(
+                        text[max(0, c.start - 60):c.start].rsplit("\n", 1)[-1]):
+                    likely.add(c.key)
+        # only a trial word, a phase or a registry id makes a trial of a name the document also uses as a
+        # gene, scale or arm ("PARP-1 suppression ... PARP-1+/+ mice", "called DMT1 (IRE)", "the FACT-B, the
+        # primary endpoint of the study")
+        trials |= likely - marked
         # a short form the text spells out as something else is a trial only where a trial word follows it,
         # and one it spells out as an organisation never is ("Cancer and Leukemia Group B (CALGB) trials")
         trials -= (defined_otherwise - named_before_trial_word) | organisations
