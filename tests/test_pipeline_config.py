@@ -6,6 +6,7 @@ feed the drug and condition components.
 """
 from __future__ import annotations
 
+import json
 import random
 import re
 
@@ -155,3 +156,38 @@ def test_pipe_batches_match_single_calls(nlp):
     batched = [[(m.label, m.start_char, m.end_char) for m in d._.mentions or []] for d in nlp.pipe(texts)]
     single = [[(m.label, m.start_char, m.end_char) for m in nlp(t)._.mentions or []] for t in texts]
     assert batched == single
+
+
+def test_reconcile_version_follows_the_reconciliation_code(tmp_path):
+    """A store whose inputs are unchanged is reconciled again after reconciliation's code changes
+    (its fingerprint holds reconcile_version), not only after a release number is raised; the
+    report's code does not count."""
+    from trialwire.version import EXTRACTION_MODULES, RECONCILE_PACKAGES, reconcile_version
+    for name in RECONCILE_PACKAGES:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "claims.py").write_text("WEAK = 0.5\n")
+    for name in EXTRACTION_MODULES:
+        (tmp_path / name).write_text("PATTERN = 'NCT'\n")
+    (tmp_path / "report").mkdir()
+    first = reconcile_version(tmp_path)
+    assert "+reconcile." in first and "+kb." in first and "+rules." in first
+    (tmp_path / "report" / "html.py").write_text("STYLE = 'dark'\n")
+    reconcile_version.cache_clear()
+    assert reconcile_version(tmp_path) == first
+    (tmp_path / "reconcile" / "claims.py").write_text("WEAK = 0.6\n")
+    reconcile_version.cache_clear()
+    assert reconcile_version(tmp_path) != first
+    reconcile_version.cache_clear()
+
+
+def test_reconciliation_runs_again_when_its_version_changes(tmp_path, monkeypatch):
+    from trialwire.reconcile import current_summary, inputs_fingerprint, reconcile, run
+    from trialwire.reconcile.testing import StoreBuilder
+    b = StoreBuilder(tmp_path)
+    b.doc("a.txt", "Rocatinlimab is an antibody.", url="https://a.example.com/1")
+    b.commit()
+    reconcile(tmp_path)
+    assert current_summary(tmp_path) is not None
+    monkeypatch.setattr(run, "reconcile_version", lambda: "0.1.0+reconcile.changed")
+    assert inputs_fingerprint(tmp_path) != json.loads((tmp_path / "reports" / "_reconcile.json").read_text())["inputs"]
+    assert current_summary(tmp_path) is None

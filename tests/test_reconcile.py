@@ -286,6 +286,7 @@ def test_frequency_conflict_vs_subset(tmp_path):
     reconcile(tmp_path)
     c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "frequency"]
     assert len(c) == 1 and c[0]["kind"] == "conflict" and c[0]["subject"] == "lebrikizumab"
+    assert c[0]["facet"] == "250 mg"  # the dose whose frequency the sources give differently
     assert not [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "route"]
 
 
@@ -304,6 +305,7 @@ def test_endpoint_rounding_and_conflict(tmp_path):
     reconcile(tmp_path)
     c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "endpoint_result"]
     assert len(c) == 1 and c[0]["kind"] == "conflict" and c[0]["subject"] == "Clarity AD"
+    assert c[0]["facet"] == "ARIA-E | week ?"  # the endpoint and timepoint (none given)
 
 
 def test_internal_contradiction_only_is_not_a_conflict(tmp_path):
@@ -325,6 +327,7 @@ def test_masking_conflict_across_documents(tmp_path):
     reconcile(tmp_path)
     c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "other"]
     assert len(c) == 1 and c[0]["kind"] == "conflict" and c[0]["subject"] == "ROCKET-IGNITE"
+    assert c[0]["facet"] == "masking"
 
 
 def test_newest_version_of_a_source_is_used(tmp_path):
@@ -813,6 +816,7 @@ def test_a_wrong_registry_id_on_one_page_does_not_merge_two_trials(tmp_path):
         (right, "linked"), (wrong, "rejected (conflicting EudraCT id)")}
     c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "other"]
     assert len(c) == 1 and c[0]["subject"] == "HORIZON-AD" and c[0]["proposed_value"] == right
+    assert c[0]["facet"] == "eudract"  # the registry whose ids disagree
     assert "EudraCT" in c[0]["resolution"] and set(c[0]["doc_ids"]) >= {qa}
 
 

@@ -30,17 +30,33 @@ EXTRACTION_PACKAGES = ("text", "nlp", "extract")
 EXTRACTION_MODULES = ("kb.py", "qualifiers.py", "registries.py")  # spaCy-free modules extraction shares with reconciliation
 
 
-@lru_cache(maxsize=4)
-def code_fingerprint(package_dir: Path = Path(__file__).parent) -> str:
+# The packages whose code decides the corpus tables (aliases, conflicts, trial_registry): a store
+# whose inputs are unchanged is reconciled again when this code, the KB or the rules change.
+RECONCILE_PACKAGES = ("reconcile", "store")
+
+
+def _modules_fingerprint(packages: tuple[str, ...], modules: tuple[str, ...], package_dir: Path) -> str:
     h = hashlib.sha256()
-    for name in EXTRACTION_PACKAGES:
+    for name in packages:
         for p in sorted((package_dir / name).rglob("*.py")):
             h.update(p.relative_to(package_dir).as_posix().encode())
             h.update(p.read_bytes())
-    for name in EXTRACTION_MODULES:
+    for name in modules:
         h.update(name.encode())
         h.update((package_dir / name).read_bytes())
     return h.hexdigest()[:8]
+
+
+@lru_cache(maxsize=4)
+def code_fingerprint(package_dir: Path = Path(__file__).parent) -> str:
+    return _modules_fingerprint(EXTRACTION_PACKAGES, EXTRACTION_MODULES, package_dir)
+
+
+@lru_cache(maxsize=4)
+def reconcile_version(package_dir: Path = Path(__file__).parent) -> str:
+    """Package version + reconciliation code, KB and rules fingerprints."""
+    code = _modules_fingerprint(RECONCILE_PACKAGES, EXTRACTION_MODULES, package_dir)
+    return f"{__version__}+reconcile.{code}+kb.{kb_fingerprint()}+rules.{rules_fingerprint(PIPELINE_CONFIG)}"
 
 
 def _installed(name: str) -> bool:

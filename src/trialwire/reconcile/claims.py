@@ -55,7 +55,7 @@ class ConflictRow:
 
     def to_row(self) -> dict:
         return {"conflict_id": self.conflict_id, "subject": self.subject, "attribute": self.attribute,
-                "kind": self.kind, "values_json": json.dumps(self.values, ensure_ascii=False, default=str),
+                "facet": self.facet or None, "kind": self.kind, "values_json": json.dumps(self.values, ensure_ascii=False, default=str),
                 "proposed_value": self.proposed_value, "resolution": self.resolution,
                 "doc_ids": self.doc_ids, "decision": self.decision}
 

@@ -8,9 +8,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .. import __version__ as _version
 from ..memory import release_freed_memory
 from ..store import Store
+from ..version import reconcile_version
 from .aliases import AliasVerdict, verdicts
 from .conflicts import ConflictRow, build_conflicts
 from .corpus import Corpus, load_corpus, load_sources
@@ -37,13 +37,7 @@ def _run_columns(out: Path) -> dict:
         run_id = runs[-1] if runs else run_id
     except Exception:  # noqa: BLE001 - a missing runs table only loses the run id
         pass
-    kb_fp = ""
-    try:
-        from ..kb import load_kb
-        kb_fp = load_kb().fingerprint
-    except Exception:  # noqa: BLE001
-        pass
-    return {"run_id": run_id, "pipeline_version": f"trialwire {_version}+reconcile kb:{kb_fp}"}
+    return {"run_id": run_id, "pipeline_version": f"trialwire {reconcile_version()}"}
 
 
 def enrolled_by_trial(conflict_rows: list[ConflictRow], trials: TrialIndex, corpus: Corpus) -> dict[str, int]:
@@ -69,12 +63,13 @@ def enrolled_by_trial(conflict_rows: list[ConflictRow], trials: TrialIndex, corp
 
 def inputs_fingerprint(out: Path, decisions_path: Path | None = None) -> str:
     """What reconciliation reads: the committed per-document files, the decisions file, the
-    credibility model and this code's version. Unchanged fingerprint = unchanged result."""
+    credibility model, and the code, KB and rules it runs with (version.reconcile_version).
+    Unchanged fingerprint = unchanged result."""
     from ..paths import CREDIBILITY_CONFIG
     from ..store import TABLES
     out = Path(out)
     store = Store(out)
-    h = hashlib.sha256(_version.encode())
+    h = hashlib.sha256(reconcile_version().encode())
     for table in sorted(TABLES):
         if TABLES[table].per_document and table != "runs":
             h.update(("\0".join([table, *store.files.get(table, [])])).encode())

@@ -20,5 +20,6 @@ def render_data_dictionary() -> str:
         where = f"`{spec.name}/` (per document, partitioned)" if spec.per_document else f"`{spec.name}.parquet` (corpus)"
         parts.append(f"\n## {spec.name}\n\n{spec.doc} Stored as {where}.\n\n| column | type | null | meaning |\n|---|---|---|---|")
         for field in spec.schema:
-            parts.append(f"| {field.name} | {field.type} | {'yes' if field.nullable else 'no'} | {spec.column_doc(field.name)} |")
+            meaning = spec.column_doc(field.name).replace("|", "\\|")  # a bar in a cell would end it
+            parts.append(f"| {field.name} | {field.type} | {'yes' if field.nullable else 'no'} | {meaning} |")
     return "\n".join(parts) + "\n"

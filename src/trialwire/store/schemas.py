@@ -48,8 +48,14 @@ def per_doc(name: str, doc: str, columns: list[pa.Field]) -> TableSpec:
     return TableSpec(name, doc, pa.schema(columns + PROVENANCE), per_document=True)
 
 
+CORPUS_RUN_COLUMNS = [
+    RUN_COLUMNS[0],
+    col("pipeline_version", STR, "'trialwire' and the version plus fingerprints of the reconciliation code, knowledge base and rules.", nullable=False),
+]
+
+
 def corpus(name: str, doc: str, columns: list[pa.Field]) -> TableSpec:
-    return TableSpec(name, doc, pa.schema(columns + RUN_COLUMNS), per_document=False)
+    return TableSpec(name, doc, pa.schema(columns + CORPUS_RUN_COLUMNS), per_document=False)
 
 
 DOCUMENTS = TableSpec("documents", "One row per ingested document version.", pa.schema([
@@ -208,9 +214,10 @@ ALIASES = corpus("aliases", "Every (drug, alias) seen in any document, with a ve
 ])
 
 CONFLICTS = corpus("conflicts", "Disagreements between sources about one (subject, attribute).", [
-    col("conflict_id", STR, "Stable id: hash of subject, attribute and the competing values.", nullable=False),
+    col("conflict_id", STR, "Stable id: hash of subject, attribute, facet and the competing values.", nullable=False),
     col("subject", STR, "Trial name (longest form) or canonical drug.", nullable=False),
     col("attribute", STR, "sample_size, nct_id, phase, dose, route, frequency, endpoint_result, population, alias, date, mechanism or other.", nullable=False),
+    col("facet", STR, "What within the attribute the values describe, where the attribute alone does not say: the dose for route and frequency (300 mg), the endpoint and timepoint for endpoint_result (EASI-75 | week 16; week ? when not given), the stated phase for sample sizes of unnamed trials (phase 3), age_groups or condition: <name> for population, the registry for other registries' ids (eudract) and the design facet for other (masking). Null otherwise."),
     col("kind", STR, "conflict, rounding, scope or update.", nullable=False),
     col("values_json", STR, "JSON list of {value, doc_ids, credibility, published, quote, start_char, end_char}."),
     col("proposed_value", STR, "Resolution proposed by credibility weighting (or the analyst's pick)."),
