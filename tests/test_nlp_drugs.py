@@ -180,3 +180,12 @@ def test_arm_labels_are_not_food_additive_numbers(nlp):
 def test_four_digit_company_codes_still_resolve(nlp):
     doc = nlp("Eisai first tested E2020 in patients with mild Alzheimer's disease.")
     assert norms(doc, "DRUG") == {"donepezil"}
+
+
+def test_a_short_form_of_a_combination_is_no_alias_of_its_last_drug(nlp):
+    """"anastrozole-abemaciclib (ANABEM)" names the pair, not abemaciclib; a brand after the second drug of
+    a pair joined by a word ("fulvestrant plus abemaciclib (Verzenio)") is still that drug's."""
+    _, aliases, _ = records(nlp, "Women received anastrozole-abemaciclib (ANABEM) until progression.")
+    assert aliases == set()
+    _, aliases, _ = records(nlp, "Women received fulvestrant plus abemaciclib (Verzenio) until progression.")
+    assert aliases == {("abemaciclib", "Verzenio")}

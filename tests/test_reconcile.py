@@ -839,3 +839,20 @@ def test_names_of_a_salt_form_confirm_the_drug_alias(tmp_path):
     assert got[("fluoxetine", "norfluoxetine")][0] == "unverified"
     reason = next(a["reason"] for a in rows(tmp_path, "aliases") if a["alias"] == "Gleevec")
     assert "imatinib mesylate, a salt or ester form of imatinib" in reason
+
+
+def test_a_drug_named_with_its_salt_word_is_the_same_substance(tmp_path):
+    """"sodium valproate" on a page about valproate, or "chloral hydrate" for chloral, is the drug named
+    with its salt or hydrate: confirmed, not a new alias an analyst must check; another word is not."""
+    b = StoreBuilder(tmp_path)
+    d = b.doc("news/epilepsy.txt", "Sodium valproate tablets were swapped for valproate syrup; chloral hydrate "
+              "was given at night.", url="https://epilepsy-news.example/a")
+    _alias(b, d, "sodium valproate", drug="valproate")
+    _alias(b, d, "chloral hydrate", drug="chloral")
+    _alias(b, d, "valproate syrup", drug="valproate")
+    b.commit()
+    reconcile(tmp_path)
+    got = {(a["drug"], a["alias"]): (a["status"], a["reason_code"]) for a in rows(tmp_path, "aliases")}
+    assert got[("valproate", "sodium valproate")] == ("confirmed", "salt_form")
+    assert got[("chloral", "chloral hydrate")] == ("confirmed", "salt_form")
+    assert got[("valproate", "valproate syrup")][1] != "salt_form"

@@ -40,6 +40,7 @@ TITLE_NAME = re.compile(r"^\W*(?:what is|what's|what are|how does|how do|how is|
                         re.I)
 CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]{5,24}\b")
 CUE_TAIL = re.compile(r"(?:as|formerly|called|name:?)$", re.I)
+COMBINED_WITH = re.compile(r"\b([A-Za-z][a-z]{3,})[-/+]$")  # the drug joined to the next one
 YEAR = re.compile(r"^(?:19|20)\d\d$")
 URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w.-]+\.(?:com|org|gov|net|edu)/\S*")
 
@@ -401,7 +402,10 @@ class DrugMatcher:
         out = []
         for d in drugs:
             after = text[d.end_char:d.end_char + 80]
-            for rx in self.rules.after_cues:
+            # "letrozole-palbociclib (LETPAL)": the name in brackets is the combination's, not this drug's
+            partner = COMBINED_WITH.search(text, max(0, d.start_char - 40), d.start_char)
+            combination = partner is not None and self.kb.resolve(partner.group(1)) is not None
+            for rx in self.rules.after_cues if not combination else ():
                 m = rx.match(after)
                 if m:
                     s = d.end_char + m.start("name")

@@ -4,6 +4,8 @@ sentence an analyst can read, its sources and the similarity to the nearest know
 Order of rules (first that applies):
   in_kb                 the knowledge base (FDA UNII / DrugBank names) lists it for the drug, or
                         for a salt or ester form of it (Adriamycin: doxorubicin hydrochloride) -> confirmed
+  salt_form             the drug's own name with salt, ester or hydrate words (sodium hyaluronate)
+                                                                                            -> confirmed
   near_miss_spelling    not in the knowledge base and within `near_miss_similarity` of a known
                         name (rocantinlimab ~ rocatinlimab)                               -> unverified
   authoritative_source  a registry, journal, regulator or company source asserts it       -> confirmed
@@ -72,6 +74,14 @@ def _describe(docs) -> str:
     return "; ".join(parts) + more
 
 
+def salt_named(alias: str, drug: str, salts: frozenset[str]) -> bool:
+    """"sodium hyaluronate" or "chloral hydrate" for hyaluronate or chloral: the drug's own words
+    with salt, ester or hydrate words before or after them."""
+    words, drug_words = alias.lower().split(), drug.lower().split()
+    rest = [w for w in words if w not in salts]
+    return len(rest) < len(words) and rest == drug_words
+
+
 def verdicts(corpus: Corpus) -> list[AliasVerdict]:
     model, kb = corpus.model, corpus.kb
     near = float(model.setting("aliases", "near_miss_similarity", 80))
@@ -120,6 +130,11 @@ def verdicts(corpus: Corpus) -> list[AliasVerdict]:
             status, code = "confirmed", "in_kb"
             reason = (f"'{alias}' is listed in the FDA UNII / DrugBank names for {salt_form.canonical_name}, "
                       f"a salt or ester form of {drug}; used by {_describe(docs)}.")
+        elif salt_named(alias, drug, salts):
+            nk, sim = drug, 100.0
+            status, code = "confirmed", "salt_form"
+            reason = (f"'{alias}' is {drug} named with a salt, ester or hydrate word, the same active substance; "
+                      f"used by {_describe(docs)}.")
         elif sim is not None and sim >= near and not suffixed and sim < 100:
             status, code = "unverified", "near_miss_spelling"
             reason = (f"'{alias}' is not a known name of {drug} but is a near-miss spelling of '{nk}' "

@@ -203,7 +203,7 @@ ALIASES = corpus("aliases", "Every (drug, alias) seen in any document, with a ve
     col("drug", STR, "Canonical drug.", nullable=False),
     col("alias", STR, "Alias as first printed.", nullable=False),
     col("status", STR, "confirmed, corroborated or unverified.", nullable=False),
-    col("reason_code", STR, "in_kb, authoritative_source, independent_sources, low_credibility_only, near_miss_spelling, single_source, analyst_decision."),
+    col("reason_code", STR, "in_kb, salt_form, near_miss_spelling, authoritative_source, independent_sources, low_credibility_only, single_source, analyst_decision."),
     col("reason", STR, "One sentence an analyst can read."),
     col("doc_ids", STR_LIST, "Documents that use the alias."),
     col("source_types", STR_LIST, "Their source types."),
