@@ -271,3 +271,16 @@ def test_weaker_cues_do_not_make_a_trial_of_a_molecule_or_scale(nlp):
     assert trials(nlp, "BACKGROUND AND STUDY AIM Endoscopists learn the technique over years.") == set()
     text = "In KESTREL-7, PD-L1 expression of 1% or more was required. KESTREL-7 enrolled 1,100 adults."
     assert {t for t, _, _ in trials(nlp, text)} == {"KESTREL-7"}
+
+
+def test_a_total_without_a_trial_named_is_one_study_not_a_program(nlp):
+    """"In total 140 patients were randomized" or "Overall, 96 women ..." with no trial named is one
+    study's count, and "a smoking-cessation program" is no trial program; "across the two studies"
+    and "in both phase 3 trials" are counts over several trials. "(n = 615 patients)" is an arm's."""
+    scopes = lambda text: {(s.n, s.scope) for s in records(nlp, text, "sample_sizes")}  # noqa: E731
+    assert scopes("In total 140 patients (52 men, 88 women) were randomized to diet or drug.") == {(140, "trial")}
+    assert scopes("Overall, 96 women in a smoking-cessation program completed the survey.") == {(96, "trial")}
+    assert scopes("Across the two studies, nearly 1,500 patients were treated.") == {(1500, "program")}
+    assert scopes("In both phase 3 trials together, 1,240 adults took part.") == {(1240, "program")}
+    assert scopes("Samples were genotyped (N = 1210 patients: drug group, n = 615 patients; placebo group, "
+                  "n = 595 patients).") == {(1210, "trial")}

@@ -87,6 +87,9 @@ REGISTERED_AS = re.compile(r"\s*,\s*(?:an?|the)\s+[^.()\n]{0,60}?\b(?:registered
 REGISTRY_ID = re.compile(r"^(?:NCT|ISRCTN|jRCT|EudraCT|ChiCTR|ACTRN|DRKS|UMIN)\s?\d|^CTRI/|^\d{4}-\d{6}")
 CLOSING = re.compile(r"^\s*[)\]]")
 ARM_AFTER = re.compile(r"^[\s)\]]*(?:(?:study|trials?|research|oncology|cooperative|collaborative|clinical)\s+)*(?:arms?|groups?)\b", re.I)
+ACROSS_STUDIES = re.compile(
+    r"\b(?:across|in|from|of)\s+(?!an?\s)(?:the\s+|both\s+|all\s+|these\s+|its\s+|two\s+|three\s+|four\s+)?(?:[\w-]+\s+){0,2}"
+    r"(?:studies|trials|program(?:me)?s?)\b|\bboth\s+(?:[\w-]+\s+){0,2}(?:studies|trials)\b|\bpooled\b", re.I)
 # after a lone name inside "trial (A)": the bracket closes, perhaps after more of the name that the name
 # pattern leaves out ("(GABG-IV D-93)", "(MANTICORE 101--Breast)", "(AVAIL CLS/CRT)") but no lower-case
 # word ("(SRE rate)"), or a list or an id follows
@@ -634,9 +637,14 @@ def find_sizes(finder: TrialFinder, doc: Doc, text: str, starts: list[int], tc: 
     hits = [(m.start(), m.end(), m.group("n"), m.group("q"), m.group("pop")) for m in finder.size_re.finditer(text)]
     hits += [(m.start(), m.end(), m.group("n"), None, None) for m in finder.enrol_re.finditer(text)
              if not any(s <= m.start("n") < e for s, e, *_ in hits)]
+    ends = {e for _, e, *_ in hits}
     for s, e, n_text, qual, pop in hits:
+        bracket = text.rfind("(", max(0, s - 120), s)
+        if bracket >= 0 and ")" not in text[bracket:s] and len(text[:bracket].rstrip()) in ends:
+            continue  # "140 patients (52 men, 88 women)": a breakdown of the count before the bracket
         n = parse_int(n_text)
-        if n is None or n < 10 or re.search(r"[%$€£]|\bn\s*=\s*$", text[max(0, s - 3):s]) \
+        if n is None or n < 10 or re.search(r"[%$€£]$", text[max(0, s - 3):s]) \
+                or re.search(r"\bn\s*=\s*$", text[max(0, s - 6):s]) \
                 or re.search(r"\bout\s+of\s*$", text[max(0, s - 10):s], re.I):
             continue
         if re.match(r"\s*(?:years?|kg|lb|mg|%)", text[e:e + 6]):
@@ -650,7 +658,11 @@ def find_sizes(finder: TrialFinder, doc: Doc, text: str, starts: list[int], tc: 
         keys_before = list(dict.fromkeys(c.trial_key for c in before))
         trial, scope = None, "trial"
         between = text[before[-1].end:s] if before else sentence
-        if finder.pooled.search(between) and (len(keys_before) != 1 or re.search(r"\bacross\b|\bboth\b|\btogether\b|\bprogram", between, re.I)):
+        # with no trial named, "in total" or "overall" is one study's total ("In total 140 patients were
+        # randomized") and "a screening program" no trial program: a count across studies says so
+        if finder.pooled.search(between) and (len(keys_before) > 1 or (
+                re.search(r"\bacross\b|\bboth\b|\btogether\b|\bprogram", between, re.I) if keys_before
+                else ACROSS_STUDIES.search(between))):
             scope = "program"
         elif len(keys_before) > 1:
             scope = "program"
