@@ -284,3 +284,11 @@ def test_a_total_without_a_trial_named_is_one_study_not_a_program(nlp):
     assert scopes("In both phase 3 trials together, 1,240 adults took part.") == {(1240, "program")}
     assert scopes("Samples were genotyped (N = 1210 patients: drug group, n = 615 patients; placebo group, "
                   "n = 595 patients).") == {(1210, "trial")}
+
+
+def test_a_trial_given_by_its_id_takes_the_phase_of_its_own_sentence(nlp):
+    """On a page about a phase 3 program, a trial given only by its id in a sentence that calls it a
+    phase II study is phase 2; one whose sentence states no phase takes the program's."""
+    text = ("The phase 3 KESTREL program is under way. A separate study (NCT02400567) is a randomised "
+            "phase II study of the drug. Another study (NCT02400568) tested it in adults.")
+    assert trials(nlp, text) == {(None, "NCT02400567", "2"), (None, "NCT02400568", "3")}

@@ -603,6 +603,15 @@ def find_trials(finder: TrialFinder, doc: Doc, name: str) -> Doc:
             info.assertion = a
 
     id_only = _id_only_trials(text, ids, linked, infos, doc_phase)
+    # a trial given by its id takes the one phase its own sentence states, before the document's
+    # ("NeoPAL (NCT02400567) is a randomised phase II study" on a page about a phase 3 program)
+    sentence_phases: dict[int, set[str]] = {}
+    for ps, val, _ in unbound:
+        sentence_phases.setdefault(bisect_right(starts, ps) - 1, set()).add(val)
+    for row in id_only:
+        own = sentence_phases.get(bisect_right(starts, row["start"]) - 1, set())
+        if len(own) == 1:
+            row["phase"], row["phase_how"] = next(iter(own)), "sentence"
 
     sizes = find_sizes(finder, doc, text, starts, tc, infos, name)
     find_ratios(finder, doc, text, starts, sents, tc, infos, name)
