@@ -280,7 +280,7 @@ def test_a_total_without_a_trial_named_is_one_study_not_a_program(nlp):
     scopes = lambda text: {(s.n, s.scope) for s in records(nlp, text, "sample_sizes")}  # noqa: E731
     assert scopes("In total 140 patients (52 men, 88 women) were randomized to diet or drug.") == {(140, "trial")}
     assert scopes("Overall, 96 women in a smoking-cessation program completed the survey.") == {(96, "trial")}
-    assert scopes("Across the two studies, nearly 1,500 patients were treated.") == {(1500, "program")}
+    assert scopes("Across the two studies, close to 1,500 adults received a dose.") == {(1500, "program")}
     assert scopes("In both phase 3 trials together, 1,240 adults took part.") == {(1240, "program")}
     assert scopes("Samples were genotyped (N = 1210 patients: drug group, n = 615 patients; placebo group, "
                   "n = 595 patients).") == {(1210, "trial")}
