@@ -60,16 +60,23 @@ def test_version_names_code_kb_and_rules():
     assert "+code." in v and "+kb." in v and "+rules." in v
 
 
+def _package_tree(root, packages, module_in_each):
+    """A stand-in for the trialwire package: `packages` with one module each, the modules extraction
+    shares with reconciliation, and a report package."""
+    from trialwire.version import EXTRACTION_MODULES
+    for name in packages:
+        (root / name).mkdir()
+        (root / name / module_in_each).write_text("THRESHOLD = 0.5\n")
+    for name in EXTRACTION_MODULES:
+        (root / name).write_text("PATTERN = 'NCT'\n")
+    (root / "report").mkdir()
+
+
 def test_code_fingerprint_follows_the_extraction_code(tmp_path):
     """Rows extracted by different code carry a different version; code outside the extraction
     packages (the report, say) does not change it."""
-    from trialwire.version import EXTRACTION_MODULES, EXTRACTION_PACKAGES, code_fingerprint
-    for name in EXTRACTION_PACKAGES:
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "rules.py").write_text("THRESHOLD = 0.5\n")
-    for name in EXTRACTION_MODULES:
-        (tmp_path / name).write_text("PATTERN = 'NCT'\n")
-    (tmp_path / "report").mkdir()
+    from trialwire.version import EXTRACTION_PACKAGES, code_fingerprint
+    _package_tree(tmp_path, EXTRACTION_PACKAGES, "rules.py")
     first = code_fingerprint(tmp_path)
     (tmp_path / "report" / "html.py").write_text("STYLE = 'dark'\n")
     code_fingerprint.cache_clear()
@@ -162,19 +169,14 @@ def test_reconcile_version_follows_the_reconciliation_code(tmp_path):
     """A store whose inputs are unchanged is reconciled again after reconciliation's code changes
     (its fingerprint holds reconcile_version), not only after a release number is raised; the
     report's code does not count."""
-    from trialwire.version import EXTRACTION_MODULES, RECONCILE_PACKAGES, reconcile_version
-    for name in RECONCILE_PACKAGES:
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "claims.py").write_text("WEAK = 0.5\n")
-    for name in EXTRACTION_MODULES:
-        (tmp_path / name).write_text("PATTERN = 'NCT'\n")
-    (tmp_path / "report").mkdir()
+    from trialwire.version import RECONCILE_PACKAGES, reconcile_version
+    _package_tree(tmp_path, RECONCILE_PACKAGES, "claims.py")
     first = reconcile_version(tmp_path)
     assert "+reconcile." in first and "+kb." in first and "+rules." in first
     (tmp_path / "report" / "html.py").write_text("STYLE = 'dark'\n")
     reconcile_version.cache_clear()
     assert reconcile_version(tmp_path) == first
-    (tmp_path / "reconcile" / "claims.py").write_text("WEAK = 0.6\n")
+    (tmp_path / "reconcile" / "claims.py").write_text("THRESHOLD = 0.6\n")
     reconcile_version.cache_clear()
     assert reconcile_version(tmp_path) != first
     reconcile_version.cache_clear()
