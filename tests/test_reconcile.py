@@ -856,3 +856,24 @@ def test_a_drug_named_with_its_salt_word_is_the_same_substance(tmp_path):
     assert got[("valproate", "sodium valproate")] == ("confirmed", "salt_form")
     assert got[("chloral", "chloral hydrate")] == ("confirmed", "salt_form")
     assert got[("valproate", "valproate syrup")][1] != "salt_form"
+
+
+def test_a_design_sentence_about_another_drug_says_nothing_of_the_pages_trial(tmp_path):
+    """A page about one trial that also describes another drug's study ("An earlier open-label
+    study of adalimumab ...") gives no masking for its own trial; an unnamed design sentence that
+    names no other drug still counts for it."""
+    b = StoreBuilder(tmp_path)
+    d1 = b.doc("a.txt", "KESTREL-2 tested rocatinlimab against placebo. KESTREL-2 is a double-blind trial.",
+               url="https://a.example.com/1")
+    d2 = b.doc("b.txt", "KESTREL-2 tested rocatinlimab against placebo. An earlier open-label study of adalimumab "
+               "enrolled 60 adults.", url="https://b.example.com/2")
+    d3 = b.doc("c.txt", "KESTREL-2 tested rocatinlimab against placebo. The study was single-blind.",
+               url="https://c.example.com/3")
+    for d in (d1, d2, d3):
+        b.fact("drugs", d, "rocatinlimab", drug="rocatinlimab", mention="rocatinlimab")
+        b.fact("trials", d, "KESTREL-2", trial="KESTREL-2", phase="3", drug="rocatinlimab")
+    b.fact("drugs", d2, "adalimumab", drug="adalimumab", mention="adalimumab")
+    b.commit()
+    reconcile(tmp_path)
+    c = [r for r in rows(tmp_path, "conflicts") if r["facet"] == "masking"]
+    assert len(c) == 1 and {v["value"] for v in json.loads(c[0]["values_json"])} == {"double-blind", "single-blind"}

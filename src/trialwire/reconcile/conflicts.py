@@ -188,13 +188,21 @@ def text_reading(corpus: Corpus, trials: TrialIndex, scans: dict[str, Scan]) -> 
 def text_fact_claims(corpus: Corpus, trials: TrialIndex, read: list[list]) -> list[Claim]:
     """Claims from the documents' texts; `read`: text_claims of each text_reading item, in order."""
     out = []
+    drugs_of_doc: dict[str, list[dict]] = defaultdict(list)
+    for r in corpus.facts["drugs"]:
+        drugs_of_doc[r["doc_id"]].append(r)
     for (doc_id, doc), doc_claims in zip(corpus.docs.items(), read):
         doc_trials = trials.trials_of_doc(doc_id)
         drug = corpus.main_drug.get(doc_id)
         for tc in doc_claims:
             idents = list({id(t): t for t in (trials.lookup(n) for n in tc.trials) if t}.values())
-            if tc.facet in ("disease_duration", "masking") and not idents and 0 < len(doc_trials) <= 3:
-                idents = doc_trials  # a criterion or design sentence in a page about these trials
+            if tc.facet in ("disease_duration", "masking") and not idents:
+                named = _drugs_named(tc.sentence, drugs_of_doc[doc_id])
+                about = {drug} | {r.get("drug") for t in doc_trials for r in t.rows if r["doc_id"] == doc_id}
+                if named and not named & about:
+                    continue  # "an open-label trial of secretin" on a page about another drug's trials
+                if 0 < len(doc_trials) <= 3:
+                    idents = doc_trials  # a criterion or design sentence in a page about these trials
             if tc.facet.startswith("condition: "):
                 subjects = [drug]  # compared per drug: which trial an effect statement means is unknown
             elif tc.attribute == "population" and tc.facet == "age_groups":
@@ -212,6 +220,14 @@ def text_fact_claims(corpus: Corpus, trials: TrialIndex, read: list[list]) -> li
                 out.append(Claim(subject, tc.attribute, tc.facet, tc.value, display, doc_id, tc.sentence,
                                  tc.start, tc.end, 1.0, level=level))
     return out
+
+
+def _drugs_named(sentence: str, drug_rows: list[dict]) -> set[str]:
+    """Which of the document's drugs (drugs rows: canonical name and first surface form) the
+    sentence names."""
+    low = sentence.lower()
+    return {r["drug"] for r in drug_rows
+            if any(len(n) > 3 and re.search(rf"\b{re.escape(n.lower())}\b", low) for n in (r["drug"], r.get("mention") or ""))}
 
 
 def _cross_doc(claims: list[Claim]) -> bool:
