@@ -44,6 +44,13 @@ By Tom Ray
 """
 
 
+def _verdicts(b, out) -> dict:
+    """Commit the builder's store, reconcile it and give each (drug, alias) its (status, reason_code)."""
+    b.commit()
+    reconcile(out)
+    return {(a["drug"], a["alias"]): (a["status"], a["reason_code"]) for a in rows(out, "aliases")}
+
+
 def _alias(b, doc, alias, drug="rocatinlimab", **kw):
     b.fact("drug_aliases", doc, alias, drug=drug, alias=alias, alias_type=kw.pop("alias_type", "unknown"),
            in_kb=kw.pop("in_kb", False), asserted_by="text", **kw)
@@ -831,9 +838,7 @@ def test_names_of_a_salt_form_confirm_the_drug_alias(tmp_path):
     for alias in ("Gleevec", "imatinib mesylate"):
         _alias(b, d, alias, drug="imatinib")
     _alias(b, d, "norfluoxetine", drug="fluoxetine")
-    b.commit()
-    reconcile(tmp_path)
-    got = {(a["drug"], a["alias"]): (a["status"], a["reason_code"]) for a in rows(tmp_path, "aliases")}
+    got = _verdicts(b, tmp_path)
     assert got[("imatinib", "Gleevec")] == ("confirmed", "in_kb")
     assert got[("imatinib", "imatinib mesylate")] == ("confirmed", "in_kb")
     assert got[("fluoxetine", "norfluoxetine")][0] == "unverified"
@@ -850,9 +855,7 @@ def test_a_drug_named_with_its_salt_word_is_the_same_substance(tmp_path):
     _alias(b, d, "sodium valproate", drug="valproate")
     _alias(b, d, "chloral hydrate", drug="chloral")
     _alias(b, d, "valproate syrup", drug="valproate")
-    b.commit()
-    reconcile(tmp_path)
-    got = {(a["drug"], a["alias"]): (a["status"], a["reason_code"]) for a in rows(tmp_path, "aliases")}
+    got = _verdicts(b, tmp_path)
     assert got[("valproate", "sodium valproate")] == ("confirmed", "salt_form")
     assert got[("chloral", "chloral hydrate")] == ("confirmed", "salt_form")
     assert got[("valproate", "valproate syrup")][1] != "salt_form"
