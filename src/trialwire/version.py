@@ -14,6 +14,7 @@ from .kb import kb_fingerprint
 from .paths import MODELS_DIR, PIPELINE_CONFIG, PROJ_ROOT, RULES_DIR
 
 
+@lru_cache(maxsize=4)  # pipeline_version and reconcile_version both use it (the rules files, ~4 ms)
 def rules_fingerprint(config_path: Path) -> str:
     h = hashlib.sha256(config_path.read_bytes() if config_path.exists() else b"")
     if RULES_DIR.exists():

@@ -409,9 +409,8 @@ class TrialFinder:
                 elif role == "likely":
                     likely.add(c.key)
                 elif strong_shape(c.text) and not chemical_formula(c.text) and not self.molecule_after.match(
-                        text[c.end:c.end + 80].split("\n", 1)[0]) and not self.molecule_before.search(
-                        text[max(0, c.start - 60):c.start].rsplit("\n", 1)[-1]):
-                    likely.add(c.key)
+                        text[c.end:c.end + 80].split("\n", 1)[0]):
+                    likely.add(c.key)  # a molecule word before it puts the name in `marked`, which overrides
         # only a trial word, a phase or a registry id makes a trial of a name the document also uses as a
         # gene, scale or arm ("PARP-1 suppression ... PARP-1+/+ mice", "called DMT1 (IRE)", "the FACT-B, the
         # primary endpoint of the study")
@@ -649,7 +648,10 @@ def find_sizes(finder: TrialFinder, doc: Doc, text: str, starts: list[int], tc: 
     ends = {e for _, e, *_ in hits}
     for s, e, n_text, qual, pop in hits:
         bracket = text.rfind("(", max(0, s - 120), s)
-        if bracket >= 0 and ")" not in text[bracket:s] and len(text[:bracket].rstrip()) in ends:
+        before_bracket = bracket
+        while before_bracket > 0 and text[before_bracket - 1].isspace():
+            before_bracket -= 1
+        if bracket >= 0 and ")" not in text[bracket:s] and before_bracket in ends:
             continue  # "140 patients (52 men, 88 women)": a breakdown of the count before the bracket
         n = parse_int(n_text)
         if n is None or n < 10 or re.search(r"[%$€£]$", text[max(0, s - 3):s]) \
