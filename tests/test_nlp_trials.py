@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from trialwire.extract import doc_to_records
+from trialwire.nlp.mention import mentions
+from trialwire.paths import RULES_DIR
 
 
 @pytest.fixture(scope="module")
@@ -292,3 +295,45 @@ def test_a_trial_given_by_its_id_takes_the_phase_of_its_own_sentence(nlp):
     text = ("The phase 3 KESTREL program is under way. A separate study (NCT02400567) is a randomised "
             "phase II study of the drug. Another study (NCT02400568) tested it in adults.")
     assert trials(nlp, text) == {(None, "NCT02400567", "2"), (None, "NCT02400568", "3")}
+
+
+def test_cooperative_group_trials_are_named_by_group_and_protocol_code(nlp):
+    """A cooperative group names its trials by protocol code, in the text or in one token; the group
+    alone ("the TURANDOT trial by CECOG"), with a performance status ("ECOG 2") or with a measurement
+    ("NCI 105 +/- 46 mg/dL" is not even a group here) is no trial. Such codes are not drug codes."""
+    names = lambda text: {t for t, _, _ in trials(nlp, text)}  # noqa: E731
+    assert names("In the NSABP B-31 trial, adding trastuzumab to chemotherapy halved recurrences.") == {"NSABP B-31"}
+    assert names("Results of CALGB 40603 showed that carboplatin raised pCR rates.") == {"CALGB 40603"}
+    assert names("Investigators of the BIG 1-98 study compared letrozole with tamoxifen.") == {"BIG 1-98"}
+    assert names("The Nordic Myeloma Study Group ran a randomized trial (NMSG 4/90) of melphalan "
+                 "with or without interferon.") == {"NMSG 4/90"}
+    assert names("Results from the GEICAM/2006-03, multicenter study, were presented.") == {"GEICAM/2006-03"}
+    assert names("The ECOG-ACRIN E1910 trial added blinatumomab to chemotherapy.") == {"ECOG-ACRIN E1910"}
+    assert names("JCOG0603 randomized patients to hepatectomy alone or with chemotherapy.") == {"JCOG0603"}
+    assert names("The TURANDOT trial by CECOG compared two bevacizumab combinations.") == {"TURANDOT"}
+    assert names("The ACCRU study RU221408I tested minocycline for neuropathy.") == set()
+    assert names("Adults with ECOG 0-1 or ECOG 2 were eligible for the CheckMate 227 study.") == {"CheckMate 227"}
+    assert names("The DAHANCA 6 and DAHANCA 7 trials tested accelerated radiotherapy.") == {"DAHANCA 6", "DAHANCA 7"}
+    drug_candidates = {m.text for m in mentions(nlp("CALGB 9342 enrolled women given AMG 451."))
+                       if m.label == "DRUG_CANDIDATE"}
+    assert "CALGB 9342" not in drug_candidates
+
+
+def test_design_acronyms_roman_numerals_and_imaging_methods_are_not_names(nlp):
+    names = lambda text: {t for t, _, _ in trials(nlp, text)}  # noqa: E731
+    assert names("In this 26-week open-label extension (OLE) study, children kept taking the drug.") == set()
+    assert names("The International Breast Cancer Study Group Trial VIII compared goserelin with "
+                 "chemotherapy.") == set()
+    assert names("Sequential CT studies were done in 24 children with infantile spasms.") == set()
+    assert names("The Clarity AD study met its primary endpoint.") == {"Clarity AD"}
+
+
+def test_the_cooperative_groups_are_the_drug_codes_left_out():
+    """One list in two rules files: trials_rules.yaml's groups, and the prefixes that drugs_code_patterns.tsv
+    keeps from drug codes; a group added to one and not the other would be a trial and a drug code."""
+    groups = {g.split("-")[0] for g in yaml.safe_load((RULES_DIR / "trials_rules.yaml").read_text())["cooperative_groups"]}
+    excluded = set()
+    for line in (RULES_DIR / "drugs_code_patterns.tsv").read_text().splitlines():
+        if line.startswith("exclude_prefix\t"):
+            excluded |= set(line.split("\t")[1].split(","))
+    assert groups <= excluded

@@ -205,6 +205,16 @@ class TrialInfo:
         return max(self.names, key=len) if self.names else None
 
 
+# a cooperative group's protocol code: B-31, 40603, 1-98, 4/90, 2006-03, E1910, BC.1.3.005
+PROTOCOL_CODE = rf"(?:[A-Z]{{1,3}}[{DASH_CLASS[1:-1]}.]?)?\d[\dA-Z]*(?:[/.{DASH_CLASS[1:-1]}]\d[\dA-Z]*)*"
+
+
+def protocol_code(code: str) -> bool:
+    """Three digits, or a letter and two: not a score or grade ("ECOG 0-1")."""
+    digits = sum(ch.isdigit() for ch in code)
+    return digits >= 3 or (code[0].isalpha() and digits >= 2)
+
+
 class TrialFinder:
     def __init__(self, rules_path: Path, extra_stopwords: set[str] | None = None):
         r = yaml.safe_load(rules_path.read_text(encoding="utf-8"))
@@ -238,6 +248,13 @@ class TrialFinder:
         self.stop_patterns = [re.compile(x) for x in r.get("stop_patterns", [])]
         self.headings = {s.lower() for s in r.get("abstract_headings", [])}
         self.organisation_heads = set(r.get("organisation_heads", []))
+        self.methods = set(r.get("method_abbreviations", []))
+        groups = "|".join(re.escape(g) for g in sorted(r.get("cooperative_groups", []), key=len, reverse=True)) or "(?!)"
+        code_sep = rf"[ \u00a0/{DASH_CLASS[1:-1]}]?"
+        self.group_name = re.compile(rf"(?:{groups})(?:{code_sep}(?P<code>{PROTOCOL_CODE}))?")
+        # not a measurement ("105 +/- 46 mg/dL", "250 mg")
+        self.group_code_after = re.compile(rf"{code_sep}(?P<code>{PROTOCOL_CODE})(?![\w/{DASH_CLASS[1:-1]}])"
+                                           rf"(?!\s*(?:\+/?-|±)){NO_NUMBER_AFTER}")
         self.stop = {s.lower() for s in r["stopwords"]} | {s.lower() for s in (extra_stopwords or set())}
         self.pooled = re.compile(alt(r["pooled_cues"]), re.I)
         pop = alt(r["population_words"])
@@ -288,13 +305,13 @@ class TrialFinder:
                     words, suffix = words[:1], None
                 name = " ".join(words + ([suffix] if suffix else []))
                 e = s + len(name)
-            first = re.split(rf"[\s{DASH_CLASS[1:-1]}]", name)[0]
-            if name.lower() in self.stop or first.lower() in self.stop or re.sub(r"\s?\d+$", "", name).lower() in self.stop:
-                continue
-            if name.split()[0].lower() in self.headings:
-                continue  # "DESIGN Randomised ... trial", "METHODS MARVEL is a ...": a heading, then the text
-            if re.search(r"phase\s*$", text[max(0, s - 8):s], re.I) or REGISTRY_ID.match(name) \
-                    or any(p.search(name) for p in self.stop_patterns):
+            group_trial = self.group_trial(text, e, name)
+            if group_trial == "":
+                continue  # a cooperative group named alone ("the TURANDOT trial by CECOG")
+            if group_trial:
+                name, e = group_trial, s + len(group_trial)
+                hinted.add(name_key(name))  # "NSABP B-31", "JCOG0603": the group's code names a trial
+            elif self.never_a_name(text, s, name):
                 continue
             k = bisect_right(drug_starts, e - 1)
             if k and drug_ends_max[k - 1] > s:
@@ -328,6 +345,33 @@ class TrialFinder:
                                     bisect_right(starts, sib.start(1)) - 1))
                     pos = sib.end()
         return out
+
+    def never_a_name(self, text: str, s: int, name: str) -> bool:
+        first = re.split(rf"[\s{DASH_CLASS[1:-1]}]", name)[0]
+        if name.lower() in self.stop or first.lower() in self.stop or re.sub(r"\s?\d+$", "", name).lower() in self.stop:
+            return True
+        if name.split()[0].lower() in self.headings:
+            return True  # "DESIGN Randomised ... trial", "METHODS MARVEL is a ...": a heading, then the text
+        method = re.fullmatch(r"[A-Z][a-z]+ (\S+)", name)
+        if method and method.group(1) in self.methods:
+            return True  # "Sequential CT studies": a method
+        return bool(re.search(r"phase\s*$", text[max(0, s - 8):s], re.I) or REGISTRY_ID.match(name)
+                    or any(p.search(name) for p in self.stop_patterns))
+
+    def group_trial(self, text: str, e: int, name: str) -> str | None:
+        """For a name that starts with a cooperative group: the group's trial it names, with its
+        protocol code ("NSABP B-31", "GEICAM/2006-03"; the code may follow the name in the text), ""
+        for the group named alone or with a grade ("ECOG 2": a performance status), and None for any
+        other name (also "ABCSG-18": a two-digit number, which the name's shape and context decide)."""
+        m = self.group_name.fullmatch(name)
+        if not m:
+            return None
+        if m.group("code") is not None:
+            if protocol_code(m.group("code")):
+                return name
+            return "" if re.fullmatch(rf"\d(?:{DASH_CLASS}\d)?", m.group("code")) else None
+        after = self.group_code_after.match(text, e)
+        return name + after.group(0) if after and protocol_code(after.group("code")) else ""
 
     def defined_otherwise(self, doc: Doc) -> set[str]:
         """Short forms the document spells out as a phrase that names no trial ("the active breathing
