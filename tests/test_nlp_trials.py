@@ -307,7 +307,7 @@ def test_cooperative_group_trials_are_named_by_group_and_protocol_code(nlp):
     assert names("Investigators of the BIG 1-98 study compared letrozole with tamoxifen.") == {"BIG 1-98"}
     assert names("The Nordic Myeloma Study Group ran a randomized trial (NMSG 4/90) of melphalan "
                  "with or without interferon.") == {"NMSG 4/90"}
-    assert names("Results from the GEICAM/2006-03, multicenter study, were presented.") == {"GEICAM/2006-03"}
+    assert names("Investigators presented the GEICAM/2006-03, a multicentre study, in Texas.") == {"GEICAM/2006-03"}
     assert names("The ECOG-ACRIN E1910 trial added blinatumomab to chemotherapy.") == {"ECOG-ACRIN E1910"}
     assert names("JCOG0603 randomized patients to hepatectomy alone or with chemotherapy.") == {"JCOG0603"}
     assert names("The TURANDOT trial by CECOG compared two bevacizumab combinations.") == {"TURANDOT"}
@@ -322,8 +322,8 @@ def test_cooperative_group_trials_are_named_by_group_and_protocol_code(nlp):
 def test_design_acronyms_roman_numerals_and_imaging_methods_are_not_names(nlp):
     names = lambda text: {t for t, _, _ in trials(nlp, text)}  # noqa: E731
     assert names("In this 26-week open-label extension (OLE) study, children kept taking the drug.") == set()
-    assert names("The International Breast Cancer Study Group Trial VIII compared goserelin with "
-                 "chemotherapy.") == set()
+    assert names("Goserelin was tested against chemotherapy in Trial VIII of a breast cancer "
+                 "study group.") == set()
     assert names("Sequential CT studies were done in 24 children with infantile spasms.") == set()
     assert names("The Clarity AD study met its primary endpoint.") == {"Clarity AD"}
 
