@@ -51,6 +51,13 @@ def _verdicts(b, out) -> dict:
     return {(a["drug"], a["alias"]): (a["status"], a["reason_code"]) for a in rows(out, "aliases")}
 
 
+def _conflicts(b, out, **where) -> list[dict]:
+    """Commit the builder's store, reconcile it and give the conflict rows whose columns hold the given values."""
+    b.commit()
+    reconcile(out)
+    return [r for r in rows(out, "conflicts") if all(r[k] == v for k, v in where.items())]
+
+
 def _alias(b, doc, alias, drug="rocatinlimab", **kw):
     b.fact("drug_aliases", doc, alias, drug=drug, alias=alias, alias_type=kw.pop("alias_type", "unknown"),
            in_kb=kw.pop("in_kb", False), asserted_by="text", **kw)
@@ -188,9 +195,7 @@ def test_seed_population_scope_is_explained(tmp_path):
            phase="3", short_forms=["IGNITE"])
     b.fact("trials", news, "ROCKET-HORIZON (HORIZON; NCT05651711)", trial="ROCKET-HORIZON",
            nct_id="NCT05651711", phase="3", short_forms=["HORIZON"])
-    b.commit()
-    reconcile(tmp_path)
-    pop = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "population" and r["subject"] == "rocatinlimab"]
+    pop = _conflicts(b, tmp_path, attribute="population", subject="rocatinlimab")
     assert pop and pop[0]["kind"] == "scope"
     assert "program" in pop[0]["resolution"] and "adolescent" in pop[0]["resolution"]
     assert not [r for r in rows(tmp_path, "conflicts") if r["kind"] == "conflict" and r["attribute"] == "population"]
@@ -204,9 +209,7 @@ def _sample_store(tmp_path, a: tuple[int, str], b_: tuple[int, str]):
     b.fact("sample_sizes", d2, str(b_[0]), trial="SURMOUNT-1", n=b_[0], qualifier=b_[1], scope="trial")
     b.fact("trials", d1, "SURMOUNT-1", trial="SURMOUNT-1", nct_id="NCT04184622", phase="3")
     b.fact("trials", d2, "SURMOUNT-1", trial="SURMOUNT-1", phase="3")
-    b.commit()
-    reconcile(tmp_path)
-    return [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "sample_size"]
+    return _conflicts(b, tmp_path, attribute="sample_size")
 
 
 def test_sample_size_rounding(tmp_path):
@@ -236,9 +239,7 @@ def test_trial_vs_program_count_is_scope(tmp_path):
         b.fact("drugs", d, None, drug="rocatinlimab", in_kb=True)
     b.fact("sample_sizes", d1, "1,500", trial=None, n=1500, qualifier="approximate", scope="program")
     b.fact("sample_sizes", d2, "769", trial=None, n=769, qualifier="exact", scope="trial")
-    b.commit()
-    reconcile(tmp_path)
-    c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "sample_size"]
+    c = _conflicts(b, tmp_path, attribute="sample_size")
     assert [r["kind"] for r in c] == ["scope"]
 
 
@@ -257,9 +258,7 @@ def test_counts_of_unnamed_trials_are_compared_only_within_one_phase(tmp_path):
         b.fact("drugs", d, None, drug="rocatinlimab", in_kb=True)
         n, q = values[name]
         b.fact("sample_sizes", d, str(n), trial=None, n=n, qualifier=q, scope="trial")
-    b.commit()
-    reconcile(tmp_path)
-    c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "sample_size"]
+    c = _conflicts(b, tmp_path, attribute="sample_size")
     assert [(r["kind"], sorted(v["value"] for v in json.loads(r["values_json"]))) for r in c] == [
         ("conflict", ["274", "about 300"])]
 
@@ -272,9 +271,7 @@ def test_newer_source_supersedes_a_date(tmp_path):
                 url="https://news-b.example.com/2", published=dt.date(2026, 2, 1))
     for d in (old, new):
         b.fact("drugs", d, "rocatinlimab", drug="rocatinlimab", in_kb=True)
-    b.commit()
-    reconcile(tmp_path)
-    c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "date"]
+    c = _conflicts(b, tmp_path, attribute="date")
     assert len(c) == 1 and c[0]["kind"] == "update"
     assert c[0]["proposed_value"] == "H1 2026"
 
@@ -289,9 +286,7 @@ def test_frequency_conflict_vs_subset(tmp_path):
         d = b.doc(f"{name}.txt", text, url=f"https://{name}-site.example.com/x")
         for f in freqs[name]:
             b.fact("doses", d, "250 mg", drug="lebrikizumab", amount=250.0, unit="mg", route="subcutaneous", frequency=f)
-    b.commit()
-    reconcile(tmp_path)
-    c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "frequency"]
+    c = _conflicts(b, tmp_path, attribute="frequency")
     assert len(c) == 1 and c[0]["kind"] == "conflict" and c[0]["subject"] == "lebrikizumab"
     assert c[0]["facet"] == "250 mg"  # the dose whose frequency the sources give differently
     assert not [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "route"]
@@ -308,9 +303,7 @@ def test_endpoint_rounding_and_conflict(tmp_path):
         b.fact("endpoint_results", d, "ARIA-E", endpoint="ARIA-E", arm="lecanemab", value=v, unit="%",
                trial="Clarity AD", drug="lecanemab")
         b.fact("trials", d, "Clarity AD", trial="Clarity AD", phase="3")
-    b.commit()
-    reconcile(tmp_path)
-    c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "endpoint_result"]
+    c = _conflicts(b, tmp_path, attribute="endpoint_result")
     assert len(c) == 1 and c[0]["kind"] == "conflict" and c[0]["subject"] == "Clarity AD"
     assert c[0]["facet"] == "ARIA-E | week ?"  # the endpoint and timepoint (none given)
 
@@ -330,9 +323,7 @@ def test_masking_conflict_across_documents(tmp_path):
     d2 = b.doc("b.txt", "ROCKET-Ignite study. Masking: None (Open Label).", url="https://b.example.com/2")
     for d in (d1, d2):
         b.fact("trials", d, "ROCKET-I", trial="ROCKET-IGNITE", phase="3")
-    b.commit()
-    reconcile(tmp_path)
-    c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "other"]
+    c = _conflicts(b, tmp_path, attribute="other")
     assert len(c) == 1 and c[0]["kind"] == "conflict" and c[0]["subject"] == "ROCKET-IGNITE"
     assert c[0]["facet"] == "masking"
 
@@ -461,9 +452,7 @@ def test_results_read_from_text_when_extraction_gave_none(tmp_path):
     b.fact("drugs", a, "semaglutide", drug="semaglutide", mention="semaglutide", in_kb=True, confidence=0.9)
     for doc in (a, c):
         b.fact("trials", doc, "SURMOUNT-1", trial="SURMOUNT-1", phase="3")
-    b.commit()
-    reconcile(tmp_path)
-    res = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "endpoint_result"]
+    res = _conflicts(b, tmp_path, attribute="endpoint_result")
     assert [(r["subject"], r["kind"]) for r in res] == [("tirzepatide", "conflict")]
     values = {v["value"] for v in json.loads(res[0]["values_json"])}
     assert "20.9%" in values and "22.5% (15 mg)" in values
@@ -540,9 +529,7 @@ def test_efficacy_estimand_is_a_scope_difference(tmp_path):
     b = StoreBuilder(tmp_path)
     surmount_pages(b, "For the efficacy estimand, SURMOUNT-1 weight loss with 15 mg was 22.5% at 72 weeks.",
                    "For the treatment-regimen estimand, SURMOUNT-1 weight loss with 15 mg was 20.9% at 72 weeks.")
-    b.commit()
-    reconcile(tmp_path)
-    res = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "endpoint_result"]
+    res = _conflicts(b, tmp_path, attribute="endpoint_result")
     assert [(r["subject"], r["kind"]) for r in res] == [("SURMOUNT-1", "scope")]
     assert "estimand" in res[0]["resolution"]
 
@@ -596,9 +583,7 @@ def test_excluded_population_vs_effect_claim(tmp_path):
                   url="https://c.example.com/3")
     for d in (trial, claim, label):
         b.fact("drugs", d, None, drug="tirzepatide", in_kb=True)
-    b.commit()
-    reconcile(tmp_path)
-    c = [r for r in rows(tmp_path, "conflicts") if r["attribute"] == "population"]
+    c = _conflicts(b, tmp_path, attribute="population")
     assert len(c) == 1 and c[0]["kind"] == "conflict" and c[0]["subject"] == "tirzepatide"
     docs = {d for v in json.loads(c[0]["values_json"]) for d in v["doc_ids"]}
     assert docs == {trial, claim}  # the approved indication is not a trial claim
@@ -876,7 +861,5 @@ def test_a_design_sentence_about_another_drug_says_nothing_of_the_pages_trial(tm
         b.fact("drugs", d, "rocatinlimab", drug="rocatinlimab", mention="rocatinlimab")
         b.fact("trials", d, "KESTREL-2", trial="KESTREL-2", phase="3", drug="rocatinlimab")
     b.fact("drugs", d2, "adalimumab", drug="adalimumab", mention="adalimumab")
-    b.commit()
-    reconcile(tmp_path)
-    c = [r for r in rows(tmp_path, "conflicts") if r["facet"] == "masking"]
+    c = _conflicts(b, tmp_path, facet="masking")
     assert len(c) == 1 and {v["value"] for v in json.loads(c[0]["values_json"])} == {"double-blind", "single-blind"}
